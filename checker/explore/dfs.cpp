@@ -1,0 +1,61 @@
+#include "checker/explore/dfs.hpp"
+
+#include <algorithm>
+
+#include "checker/runtime/executor.hpp"
+#include "checker/support/check.hpp"
+
+namespace protmc::checker {
+
+std::optional<Decision> DfsPolicy::pick(const SchedulingPoint& point) {
+  const uint32_t k = point.step;
+  if (k < stack_.size()) {
+    const Node& node = stack_[k];
+    const Decision d = node.alternatives[node.current];
+    CHECK_MSG(point.executor->is_enabled(d.thread),
+              "nondeterministic model: re-running a schedule prefix, the recorded thread is not "
+              "enabled (does the model read a clock, a random number, or state kept across runs?)");
+    return d;
+  }
+  Node node;
+  const bool has_previous = k > 0 && !stack_.empty();
+  const uint32_t previous =
+      has_previous ? stack_.back().alternatives[stack_.back().current].thread : 0;
+  const uint32_t so_far = has_previous ? stack_.back().preemptions[stack_.back().current] : 0;
+  const bool previous_enabled =
+      has_previous &&
+      std::find(point.enabled.begin(), point.enabled.end(), previous) != point.enabled.end();
+  // Under a bound the running thread goes first, so non-preemptive schedules come first.
+  const bool bounded = preemption_bound_ != UINT32_MAX;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (uint32_t t : point.enabled) {
+      const bool is_previous = previous_enabled && t == previous;
+      if (bounded && (pass == 0) != is_previous) continue;
+      if (!bounded && pass == 1) continue;
+      const uint32_t cost = so_far + ((previous_enabled && !is_previous) ? 1 : 0);
+      if (cost > preemption_bound_) {
+        pruned_ = true;
+        continue;
+      }
+      const uint32_t arity = std::max<uint32_t>(1, point.executor->pending_arity(t));
+      for (uint32_t v = 0; v < arity; ++v) {
+        node.alternatives.push_back(Decision{t, v});
+        node.preemptions.push_back(cost);
+      }
+    }
+  }
+  CHECK(!node.alternatives.empty());  // the running thread is never pruned
+  stack_.push_back(std::move(node));
+  return stack_.back().alternatives[0];
+}
+
+bool DfsPolicy::next_execution() {
+  while (!stack_.empty()) {
+    Node& node = stack_.back();
+    if (++node.current < node.alternatives.size()) return true;
+    stack_.pop_back();
+  }
+  return false;
+}
+
+}  // namespace protmc::checker

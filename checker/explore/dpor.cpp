@@ -1,0 +1,291 @@
+#include "checker/explore/dpor.hpp"
+
+#include <algorithm>
+
+#include "checker/explore/event_key.hpp"
+#include "checker/runtime/executor.hpp"
+#include "checker/support/check.hpp"
+
+namespace protmc::checker {
+
+namespace {
+
+void upsert_per_thread(std::vector<int32_t>& entries, int32_t pos, uint32_t thread,
+                       const auto& thread_of_pos) {
+  for (int32_t& e : entries) {
+    if (thread_of_pos(e) == thread) {
+      e = pos;
+      return;
+    }
+  }
+  entries.push_back(pos);
+}
+
+}  // namespace
+
+void DporPolicy::begin_execution() {
+  events_.clear();
+  clocks_.clear();
+  thread_clock_.assign(1, Clock{});
+  thread_events_.assign(1, 0);
+  for (auto& v : vars_) {
+    v.last_write = -1;
+    v.reads.clear();
+  }
+  for (auto& l : locks_) {
+    l.last_exclusive = -1;
+    l.last_release = -1;
+    l.shared.clear();
+    l.shared_rels.clear();
+    l.failed_tries.clear();
+  }
+  if (stack_.empty()) stack_.emplace_back();
+}
+
+DporPolicy::VarHistory& DporPolicy::var(uint32_t index) {
+  if (index >= vars_.size()) vars_.resize(index + 1);
+  return vars_[index];
+}
+
+DporPolicy::LockHistory& DporPolicy::lock(uint32_t index) {
+  if (index >= locks_.size()) locks_.resize(index + 1);
+  return locks_[index];
+}
+
+void DporPolicy::join(Clock& clock, int32_t pos) const {
+  if (pos < 0) return;
+  const uint32_t* other = clock_of(pos);
+  for (uint32_t i = 0; i < kMaxThreads; ++i) clock[i] = std::max(clock[i], other[i]);
+}
+
+std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
+  const uint32_t k = point.step;
+  CHECK(k < stack_.size());
+  Node& node = stack_[k];
+  if (k < replay_until_) {
+    CHECK_MSG(point.executor->is_enabled(node.chosen.thread),
+              "nondeterministic model: re-running a schedule prefix, the recorded thread is not "
+              "enabled (does the model read a clock, a random number, or state kept across runs?)");
+    return node.chosen;
+  }
+  if (node.wut.empty()) {
+    // A fresh node: explore any enabled thread that is not asleep.
+    uint32_t pick = UINT32_MAX;
+    for (uint32_t t : point.enabled) {
+      const bool asleep = std::any_of(node.sleep.begin(), node.sleep.end(),
+                                      [t](const WakeupEvent& s) { return s.thread == t; });
+      if (!asleep) {
+        pick = t;
+        break;
+      }
+    }
+    if (pick == UINT32_MAX) return std::nullopt;
+    node.wut.add_root_child(WakeupEvent{pick, point.executor->pending_key(pick), 0});
+  }
+  const WakeupEvent first = node.wut.first();
+  CHECK_MSG(point.executor->is_enabled(first.thread),
+            "DPOR wakeup sequence names a thread that is not enabled");
+  node.wut.take_first_subtree(next_subtree_);
+  node.chosen = Decision{first.thread, first.value};
+  node.chosen_key = point.executor->pending_key(first.thread);
+  node.has_choice = true;
+  // choose(n): every value is explored from this node, one branch each.
+  const uint32_t arity = point.executor->pending_arity(first.thread);
+  if (arity > 1 &&
+      std::find(node.expanded.begin(), node.expanded.end(), first.thread) == node.expanded.end()) {
+    node.expanded.push_back(first.thread);
+    for (uint32_t v = 0; v < arity; ++v) {
+      if (v != first.value && !node.wut.has_root_child(first.thread, v))
+        node.wut.add_root_child(WakeupEvent{first.thread, node.chosen_key, v});
+    }
+  }
+  return node.chosen;
+}
+
+void DporPolicy::on_step(const StepRecord& record) {
+  const uint32_t t = record.thread;
+  const auto pos = static_cast<int32_t>(events_.size());
+  Clock clock = thread_clock_[t];
+  const uint32_t index = thread_events_[t]++;
+  clock[t] = index + 1;
+  analyse(t, record.key, record.value, clock, pos, record.step >= replay_until_);
+  events_.push_back(Event{t, index, record.key, record.value});
+  clocks_.insert(clocks_.end(), clock.begin(), clock.end());
+  thread_clock_[t] = clock;
+  if (kind_of(record.key) == KeyKind::kSpawn) {
+    const uint32_t child = object_of(record.key);
+    if (thread_clock_.size() <= child) {
+      thread_clock_.resize(child + 1, Clock{});
+      thread_events_.resize(child + 1, 0);
+    }
+    thread_clock_[child] = clock;
+    thread_events_[child] = 0;
+  }
+  if (record.step >= replay_until_) {
+    // Enter the next node: its sleep set is what stays independent of this step.
+    const Node& parent = stack_[record.step];
+    Node next;
+    for (const auto* list : {&parent.sleep, &parent.done}) {
+      for (const WakeupEvent& s : *list) {
+        if (s.thread != t && !dependent(s.key, record.key)) next.sleep.push_back(s);
+      }
+    }
+    std::swap(next.wut, next_subtree_);
+    stack_.push_back(std::move(next));
+  }
+}
+
+void DporPolicy::on_blocked_at_end(uint32_t thread, uint64_t pending_key) {
+  Clock clock = thread_clock_[thread];
+  clock[thread] = thread_events_[thread] + 1;
+  analyse(thread, pending_key, 0, clock, -1, true);
+}
+
+void DporPolicy::analyse(uint32_t t, uint64_t key, uint32_t value, Clock& clock, int32_t pos,
+                         bool detect) {
+  const WakeupEvent self{t, key, value};
+  auto consider = [&](int32_t earlier) {
+    if (earlier < 0) return;
+    if (detect && events_[static_cast<std::size_t>(earlier)].thread != t &&
+        !happens_before(earlier, clock)) {
+      race(earlier, self, pos);
+    }
+  };
+  auto thread_of_pos = [this](int32_t p) { return events_[static_cast<std::size_t>(p)].thread; };
+  const bool commit = pos >= 0;
+  const uint32_t object = object_of(key);
+
+  switch (kind_of(key)) {
+    case KeyKind::kLocal:
+    case KeyKind::kSpawn:
+      break;
+    case KeyKind::kJoin:
+      for (uint32_t i = 0; i < kMaxThreads; ++i)
+        clock[i] = std::max(clock[i], thread_clock_[object][i]);
+      break;
+    case KeyKind::kRead: {
+      VarHistory& h = var(object);
+      consider(h.last_write);
+      join(clock, h.last_write);
+      if (commit) upsert_per_thread(h.reads, pos, t, thread_of_pos);
+      break;
+    }
+    case KeyKind::kWrite: {
+      VarHistory& h = var(object);
+      if (h.reads.empty()) {
+        consider(h.last_write);
+      } else {
+        for (int32_t r : h.reads) consider(r);
+      }
+      join(clock, h.last_write);
+      for (int32_t r : h.reads) join(clock, r);
+      if (commit) {
+        h.last_write = pos;
+        h.reads.clear();
+      }
+      break;
+    }
+    case KeyKind::kAcquireExclusive: {
+      LockHistory& h = lock(object);
+      if (h.shared.empty()) {
+        consider(h.last_exclusive);
+      } else {
+        for (int32_t s : h.shared) consider(s);
+      }
+      join(clock, h.last_release);
+      for (int32_t r : h.shared_rels) join(clock, r);
+      for (int32_t f : h.failed_tries) join(clock, f);
+      if (commit) {
+        h.last_exclusive = pos;
+        h.shared.clear();
+        h.shared_rels.clear();
+        h.failed_tries.clear();
+      }
+      break;
+    }
+    case KeyKind::kAcquireShared: {
+      LockHistory& h = lock(object);
+      consider(h.last_exclusive);
+      join(clock, h.last_release);
+      for (int32_t f : h.failed_tries) join(clock, f);
+      if (commit) {
+        upsert_per_thread(h.shared, pos, t, thread_of_pos);
+        h.failed_tries.clear();
+      }
+      break;
+    }
+    case KeyKind::kTryFailed: {
+      LockHistory& h = lock(object);
+      if (h.shared.empty()) {
+        consider(h.last_exclusive);
+        join(clock, h.last_exclusive);
+      } else {
+        for (int32_t s : h.shared) {
+          consider(s);
+          join(clock, s);
+        }
+      }
+      if (commit) h.failed_tries.push_back(pos);
+      break;
+    }
+    case KeyKind::kReleaseExclusive:
+    case KeyKind::kReleaseShared: {
+      LockHistory& h = lock(object);
+      for (int32_t f : h.failed_tries) {
+        consider(f);
+        join(clock, f);
+      }
+      if (commit) {
+        h.failed_tries.clear();
+        if (kind_of(key) == KeyKind::kReleaseExclusive) {
+          h.last_release = pos;
+        } else {
+          h.shared_rels.push_back(pos);
+        }
+      }
+      break;
+    }
+  }
+}
+
+void DporPolicy::race(int32_t earlier, const WakeupEvent& later, int32_t later_pos) {
+  const Event& e = events_[static_cast<std::size_t>(earlier)];
+  const auto end = later_pos < 0 ? static_cast<int32_t>(events_.size()) : later_pos;
+  scratch_.clear();
+  for (int32_t k = earlier + 1; k < end; ++k) {
+    if (clock_of(k)[e.thread] <= e.index) {
+      const Event& x = events_[static_cast<std::size_t>(k)];
+      scratch_.push_back(WakeupEvent{x.thread, x.key, x.value});
+    }
+  }
+  scratch_.push_back(later);
+  Node& node = stack_[static_cast<std::size_t>(earlier)];
+  int index = -1;
+  for (const auto* list : {&node.sleep, &node.done}) {
+    for (const WakeupEvent& s : *list) {
+      if (weak_initial(s, scratch_, index)) return;  // already explored, or will be elsewhere
+    }
+  }
+  node.wut.insert(scratch_);
+}
+
+bool DporPolicy::next_execution() {
+  // The node after the last step was never branched from.
+  while (!stack_.empty() && !stack_.back().has_choice) stack_.pop_back();
+  while (!stack_.empty()) {
+    Node& node = stack_.back();
+    const uint32_t t = node.chosen.thread;
+    node.wut.pop_first();
+    if (!node.wut.has_root_child_for(t, false))
+      node.done.push_back(WakeupEvent{t, node.chosen_key, 0});
+    node.has_choice = false;
+    if (!node.wut.empty()) {
+      replay_until_ = static_cast<uint32_t>(stack_.size() - 1);
+      return true;
+    }
+    stack_.pop_back();
+  }
+  return false;
+}
+
+}  // namespace protmc::checker

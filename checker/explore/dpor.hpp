@@ -1,0 +1,102 @@
+// Optimal DPOR with source sets, sleep sets and wakeup trees (Abdulla, Aronis,
+// Jonsson, Sagonas, POPL 2014 / JACM 2017), as a SchedulingPolicy.
+//
+// Stateless: every execution re-runs the program from the start. The policy
+// keeps one node per position of the current execution: the sleep set on
+// entry, the children already explored ("done"), and the wakeup tree of
+// sequences still to explore there. During an execution it maintains
+// happens-before as vector clocks over the dependency relation of
+// event_key.hpp and, for every new event e', finds the events e it races with
+// (e → e' directly, different threads, e' could have gone first) and inserts
+// notdep(e).e' into the wakeup tree before e unless a sleeping or explored
+// thread is a weak initial of it. Lock acquisitions race with earlier
+// acquisitions of the lock, not with its releases (which cannot be
+// reordered), and a request still blocked at a deadlock races with the
+// holder's acquisition.
+//
+// Guarantee: every Mazurkiewicz trace is explored exactly once; with locks a
+// few sleep-set-blocked executions can remain, and they are counted.
+// Per step: O(threads) for clocks, plus O(distance) per detected race.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "checker/explore/wakeup_tree.hpp"
+#include "checker/runtime/policy.hpp"
+#include "checker/support/ids.hpp"
+
+namespace protmc::checker {
+
+class DporPolicy final : public SchedulingPolicy {
+ public:
+  void begin_execution() override;
+  std::optional<Decision> pick(const SchedulingPoint& point) override;
+  void on_step(const StepRecord& record) override;
+  void on_blocked_at_end(uint32_t thread, uint64_t pending_key) override;
+  bool next_execution() override;
+  [[nodiscard]] bool pruned() const override { return false; }
+
+ private:
+  using Clock = std::array<uint32_t, kMaxThreads>;
+
+  struct Node {
+    std::vector<WakeupEvent> sleep;  // asleep on entry: thread and its next event
+    std::vector<WakeupEvent> done;   // threads whose branches here are explored
+    WakeupTree wut;
+    Decision chosen;
+    uint64_t chosen_key = 0;  // the chosen thread's pending (conservative) key
+    bool has_choice = false;
+    std::vector<uint32_t> expanded;  // threads whose choose values were all queued here
+  };
+  struct Event {
+    uint32_t thread;
+    uint32_t index;  // position among its thread's events
+    uint64_t key;
+    uint32_t value;
+  };
+  struct VarHistory {
+    int32_t last_write = -1;
+    std::vector<int32_t> reads;  // latest read per thread since last_write
+  };
+  struct LockHistory {
+    int32_t last_exclusive = -1;        // latest exclusive acquisition
+    int32_t last_release = -1;          // latest exclusive release
+    std::vector<int32_t> shared;        // latest shared acquisition per thread since
+    std::vector<int32_t> shared_rels;   // shared releases since last_exclusive
+    std::vector<int32_t> failed_tries;  // failed trylocks since the last acquisition
+  };
+
+  [[nodiscard]] const uint32_t* clock_of(int32_t pos) const {
+    return &clocks_[static_cast<std::size_t>(pos) * kMaxThreads];
+  }
+  [[nodiscard]] bool happens_before(int32_t pos, const Clock& clock) const {
+    const Event& e = events_[static_cast<std::size_t>(pos)];
+    return clock[e.thread] > e.index;
+  }
+  void join(Clock& clock, int32_t pos) const;
+  // The races of a new event (executed at `pos`, or pending when pos == -1)
+  // with the clock `clock` before its own dependencies are joined. Joins the
+  // dependencies into `clock` and updates the object histories when `commit`.
+  void analyse(uint32_t thread, uint64_t key, uint32_t value, Clock& clock, int32_t pos,
+               bool detect);
+  void race(int32_t earlier, const WakeupEvent& later, int32_t later_pos);
+  VarHistory& var(uint32_t index);
+  LockHistory& lock(uint32_t index);
+
+  std::vector<Node> stack_;
+  uint32_t replay_until_ = 0;  // positions below this replay stack_[i].chosen
+  WakeupTree next_subtree_;    // wakeup subtree for the node after the current pick
+
+  // Per execution.
+  std::vector<Event> events_;
+  std::vector<uint32_t> clocks_;  // kMaxThreads entries per event
+  std::vector<Clock> thread_clock_;
+  std::vector<uint32_t> thread_events_;
+  std::vector<VarHistory> vars_;
+  std::vector<LockHistory> locks_;
+  std::vector<WakeupEvent> scratch_;
+};
+
+}  // namespace protmc::checker

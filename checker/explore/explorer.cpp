@@ -1,0 +1,268 @@
+// The exploration driver: runs executions under a strategy until the search
+// is exhausted, a budget is hit or a finding stops it; then re-runs every
+// counterexample with recording on and checks that it reproduces.
+#include "checker/explore/explorer.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "checker/explore/dfs.hpp"
+#include "checker/explore/dpor.hpp"
+#include "checker/explore/event_key.hpp"
+#include "checker/explore/sampling.hpp"
+#include "checker/runtime/executor.hpp"
+#include "checker/support/check.hpp"
+
+namespace protmc::checker {
+
+namespace {
+
+std::unique_ptr<SchedulingPolicy> make_policy(const ExploreOptions& options) {
+  switch (options.strategy) {
+    case Strategy::kDfs:
+      return std::make_unique<DfsPolicy>(options.bounds.preemption_bound);
+    case Strategy::kDpor:
+      return std::make_unique<DporPolicy>();
+    case Strategy::kRandom:
+      return std::make_unique<RandomPolicy>(options.seed);
+    case Strategy::kPct:
+      return std::make_unique<PctPolicy>(options.seed, options.pct_depth);
+  }
+  CHECK_MSG(false, "unknown strategy");
+  return nullptr;
+}
+
+// Follows a recorded schedule; past its end, or where a recorded choice is
+// impossible, takes the lowest-numbered enabled thread and notes the divergence.
+class ReplayPolicy final : public SchedulingPolicy {
+ public:
+  explicit ReplayPolicy(const Schedule& schedule) : schedule_(schedule) {}
+  void begin_execution() override {}
+  std::optional<Decision> pick(const SchedulingPoint& point) override {
+    if (point.step < schedule_.choices.size()) {
+      const Choice& c = schedule_.choices[point.step];
+      const bool enabled =
+          c.thread < point.executor->thread_count() && point.executor->is_enabled(c.thread);
+      const uint32_t arity = enabled ? point.executor->pending_arity(c.thread) : 0;
+      if (enabled && (c.value == 0 || c.value < arity)) return Decision{c.thread, c.value};
+      if (divergence.empty()) {
+        divergence =
+            "step " + std::to_string(point.step) + ": recorded thread " + std::to_string(c.thread) +
+            (enabled ? " cannot choose value " + std::to_string(c.value) : " is not enabled");
+      }
+    }
+    return Decision{point.enabled.front(), 0};
+  }
+  void on_step(const StepRecord& /*record*/) override {}
+  void on_blocked_at_end(uint32_t /*thread*/, uint64_t /*pending_key*/) override {}
+  bool next_execution() override { return false; }
+  [[nodiscard]] bool pruned() const override { return false; }
+  std::string divergence;
+
+ private:
+  const Schedule& schedule_;
+};
+
+bool stops_search(const ExploreOptions& options, const Finding& finding) {
+  if (options.keep_going) return false;
+  return !options.stop_on || options.stop_on(finding);
+}
+
+ReplayResult replay_with(const Program& program, const Schedule& schedule,
+                         const ExploreOptions& options, LockGraph* graph) {
+  Executor executor(Executor::Config{options.detectors, options.bounds.max_steps, true, graph});
+  ReplayPolicy policy(schedule);
+  ExecutionOutcome outcome = executor.run(program, policy);
+  ReplayResult result;
+  result.trace = executor.take_trace();
+  result.findings = std::move(outcome.findings);
+  result.schedule_diverged = !policy.divergence.empty();
+  result.divergence = std::move(policy.divergence);
+  return result;
+}
+
+}  // namespace
+
+ReplayResult replay(const Program& program, const Schedule& schedule,
+                    const ExploreOptions& options) {
+  LockGraph graph;
+  return replay_with(program, schedule, options, &graph);
+}
+
+ExploreResult explore(const Program& program, const ExploreOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+
+  LockGraph graph;
+  Executor executor(Executor::Config{options.detectors, options.bounds.max_steps, false, &graph});
+  std::unique_ptr<SchedulingPolicy> policy = make_policy(options);
+  ExploreResult result;
+  Stats& stats = result.stats;
+  std::map<std::string, std::size_t> groups;     // property + location → index in findings
+  std::map<std::size_t, LockGraph> lock_graphs;  // for re-running lock-order findings
+  bool exhausted = false;
+  bool step_bound_hit = false;
+
+  while (true) {
+    if (stats.executions + stats.blocked >= options.bounds.max_executions) {
+      stats.incomplete_reason =
+          "execution budget of " + std::to_string(options.bounds.max_executions) + " exhausted";
+      break;
+    }
+    if (options.bounds.time_limit_s > 0 && elapsed() > options.bounds.time_limit_s) {
+      stats.incomplete_reason =
+          "time limit of " + std::to_string(options.bounds.time_limit_s) + " s reached";
+      break;
+    }
+    if (options.interrupted && options.interrupted()) {
+      stats.incomplete_reason = "interrupted";
+      break;
+    }
+    ExecutionOutcome outcome = executor.run(program, *policy);
+    stats.steps += outcome.steps;
+    stats.longest = std::max<uint64_t>(stats.longest, outcome.steps);
+    switch (outcome.end) {
+      case ExecutionEnd::kSleepBlocked:
+        ++stats.blocked;
+        break;
+      case ExecutionEnd::kDeadlock:
+        ++stats.deadlocked;
+        ++stats.executions;
+        break;
+      case ExecutionEnd::kStepBound:
+        step_bound_hit = true;
+        ++stats.executions;
+        break;
+      case ExecutionEnd::kFinished:
+      case ExecutionEnd::kStopped:
+        ++stats.executions;
+        break;
+    }
+    if (options.on_execution) {
+      options.on_execution(ExecutionSummary{executor.schedule(), executor.event_keys(),
+                                            outcome.end == ExecutionEnd::kDeadlock,
+                                            outcome.end == ExecutionEnd::kSleepBlocked,
+                                            !outcome.findings.empty(), executor.final_values()});
+    }
+    bool stop = false;
+    if (!outcome.findings.empty()) ++stats.violating_executions;
+    for (Finding& finding : outcome.findings) {
+      stop = stop || stops_search(options, finding);
+      const std::string key = finding.property + '\n' + finding.location;
+      auto [it, added] = groups.emplace(key, result.findings.size());
+      if (added) {
+        if (const auto* inversion = std::get_if<LockOrderInversion>(&finding.detail)) {
+          lock_graphs.emplace(it->second,
+                              graph.without_edge(inversion->class_a, inversion->class_b));
+        }
+        result.findings.push_back(
+            Counterexample{std::move(finding), executor.schedule(), {}, false, 1});
+      } else {
+        Counterexample& group = result.findings[it->second];
+        ++group.occurrences;
+        if (executor.schedule().choices.size() < group.schedule.choices.size() &&
+            !std::holds_alternative<LockOrderInversion>(finding.detail)) {
+          group.schedule = executor.schedule();
+          group.finding = std::move(finding);
+        }
+      }
+    }
+    if (stop) break;
+    if (!policy->next_execution()) {
+      exhausted = true;
+      break;
+    }
+  }
+
+  if (exhausted && policy->pruned()) {
+    stats.incomplete_reason =
+        options.strategy == Strategy::kDfs
+            ? "preemption bound " + std::to_string(options.bounds.preemption_bound) +
+                  " skipped some schedules"
+            : std::string("sampling strategy ") + to_string(options.strategy) +
+                  " cannot prove absence of violations";
+  }
+  if (!exhausted && stats.incomplete_reason.empty() &&
+      (options.strategy == Strategy::kRandom || options.strategy == Strategy::kPct)) {
+    stats.incomplete_reason = std::string("sampling strategy ") + to_string(options.strategy) +
+                              " cannot prove absence of violations";
+  }
+  if (step_bound_hit && stats.incomplete_reason.empty()) {
+    stats.incomplete_reason =
+        "step bound of " + std::to_string(options.bounds.max_steps) + " steps hit";
+  }
+  if (!exhausted && stats.incomplete_reason.empty())
+    stats.incomplete_reason = "stopped at the first finding";
+  stats.complete = exhausted && stats.incomplete_reason.empty();
+
+  // Re-run every counterexample with recording on.
+  for (std::size_t i = 0; i < result.findings.size(); ++i) {
+    Counterexample& cx = result.findings[i];
+    auto graph_it = lock_graphs.find(i);
+    LockGraph fresh;
+    ReplayResult rerun = replay_with(program, cx.schedule, options,
+                                     graph_it != lock_graphs.end() ? &graph_it->second : &fresh);
+    cx.trace = std::move(rerun.trace);
+    for (Finding& again : rerun.findings) {
+      if (again.property == cx.finding.property && again.location == cx.finding.location) {
+        cx.reproduced = !rerun.schedule_diverged;
+        cx.finding = std::move(again);  // the recorded run has names in its message
+        break;
+      }
+    }
+    if (!cx.reproduced) {
+      cx.finding.message +=
+          " [nondeterminism error: re-running the schedule did not reproduce this finding; "
+          "does the model keep state across executions, read a clock or a random source, "
+          "or depend on addresses?]";
+    }
+  }
+
+  stats.elapsed_s = elapsed();
+  if (!result.findings.empty()) {
+    result.verdict = Verdict::kViolation;
+  } else {
+    result.verdict = stats.complete ? Verdict::kPass : Verdict::kIncomplete;
+  }
+  return result;
+}
+
+bool keys_dependent(uint64_t a, uint64_t b) { return dependent(a, b); }
+uint32_t key_thread(uint64_t key) { return thread_of(key); }
+
+const char* to_string(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::kDfs:
+      return "dfs";
+    case Strategy::kDpor:
+      return "dpor";
+    case Strategy::kRandom:
+      return "random";
+    case Strategy::kPct:
+      return "pct";
+  }
+  return "?";
+}
+
+const char* to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kViolation:
+      return "violation";
+    case Verdict::kIncomplete:
+      return "incomplete";
+  }
+  return "?";
+}
+
+std::optional<Strategy> parse_strategy(std::string_view text) {
+  for (Strategy s : {Strategy::kDfs, Strategy::kDpor, Strategy::kRandom, Strategy::kPct}) {
+    if (text == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace protmc::checker

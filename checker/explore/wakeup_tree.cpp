@@ -1,0 +1,125 @@
+#include "checker/explore/wakeup_tree.hpp"
+
+#include "checker/explore/event_key.hpp"
+#include "checker/support/check.hpp"
+
+namespace protmc::checker {
+
+bool weak_initial(const WakeupEvent& p_event, std::span<const WakeupEvent> v, int& index) {
+  index = -1;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i].thread == p_event.thread) {
+      index = static_cast<int>(i);
+      break;
+    }
+  }
+  if (index < 0) {
+    for (const WakeupEvent& e : v) {
+      if (dependent(p_event.key, e.key)) return false;
+    }
+    return true;
+  }
+  // p occurs in v: its first event there must be this very event (same choice)
+  // and must not depend on anything before it in v.
+  const WakeupEvent& mine = v[static_cast<std::size_t>(index)];
+  if (kind_of(mine.key) == KeyKind::kLocal && mine.value != p_event.value) return false;
+  for (int i = 0; i < index; ++i) {
+    if (dependent(v[static_cast<std::size_t>(i)].key, mine.key)) return false;
+  }
+  return true;
+}
+
+void WakeupTree::clear() {
+  nodes_.clear();
+  nodes_.push_back(Node{});
+}
+
+bool WakeupTree::has_root_child_for(uint32_t thread, bool skip_first) const {
+  int32_t c = nodes_[0].first_child;
+  if (skip_first && c != kNone) c = nodes_[c].next_sibling;
+  for (; c != kNone; c = nodes_[c].next_sibling) {
+    if (nodes_[c].event.thread == thread) return true;
+  }
+  return false;
+}
+
+bool WakeupTree::has_root_child(uint32_t thread, uint32_t value) const {
+  for (int32_t c = nodes_[0].first_child; c != kNone; c = nodes_[c].next_sibling) {
+    if (nodes_[c].event.thread == thread && nodes_[c].event.value == value) return true;
+  }
+  return false;
+}
+
+int32_t WakeupTree::append_child(int32_t parent, const WakeupEvent& event) {
+  const auto id = static_cast<int32_t>(nodes_.size());
+  nodes_.push_back(Node{event, kNone, kNone});
+  int32_t c = nodes_[parent].first_child;
+  if (c == kNone) {
+    nodes_[parent].first_child = id;
+  } else {
+    while (nodes_[c].next_sibling != kNone) c = nodes_[c].next_sibling;
+    nodes_[c].next_sibling = id;
+  }
+  return id;
+}
+
+void WakeupTree::add_root_child(const WakeupEvent& event) { append_child(0, event); }
+
+void WakeupTree::copy_subtree(int32_t from_children, WakeupTree& out, int32_t out_parent) const {
+  for (int32_t c = from_children; c != kNone; c = nodes_[c].next_sibling) {
+    const int32_t copy = out.append_child(out_parent, nodes_[c].event);
+    copy_subtree(nodes_[c].first_child, out, copy);
+  }
+}
+
+void WakeupTree::take_first_subtree(WakeupTree& out) {
+  out.clear();
+  const int32_t first = nodes_[0].first_child;
+  CHECK(first != kNone);
+  copy_subtree(nodes_[first].first_child, out, 0);
+  nodes_[first].first_child = kNone;
+}
+
+void WakeupTree::pop_first() {
+  const int32_t first = nodes_[0].first_child;
+  CHECK(first != kNone);
+  nodes_[0].first_child = nodes_[first].next_sibling;
+}
+
+void WakeupTree::insert(std::vector<WakeupEvent>& v) {
+  int32_t node = 0;
+  while (true) {
+    if (v.empty()) return;  // an existing branch already extends v
+    if (node != 0 && nodes_[node].first_child == kNone) return;  // a leaf w with w ⊑ v
+    bool descended = false;
+    for (int32_t c = nodes_[node].first_child; c != kNone; c = nodes_[c].next_sibling) {
+      int index = -1;
+      if (weak_initial(nodes_[c].event, v, index)) {
+        if (index >= 0) v.erase(v.begin() + index);
+        node = c;
+        descended = true;
+        break;
+      }
+    }
+    if (!descended) break;
+  }
+  for (const WakeupEvent& e : v) node = append_child(node, e);
+}
+
+std::vector<std::vector<WakeupEvent>> WakeupTree::leaves() const {
+  std::vector<std::vector<WakeupEvent>> out;
+  std::vector<WakeupEvent> path;
+  auto walk = [&](auto&& self, int32_t n) -> void {
+    if (n != 0) path.push_back(nodes_[n].event);
+    if (nodes_[n].first_child == kNone) {
+      if (n != 0) out.push_back(path);
+    } else {
+      for (int32_t c = nodes_[n].first_child; c != kNone; c = nodes_[c].next_sibling) self(self, c);
+    }
+    if (n != 0) path.pop_back();
+  };
+  walk(walk, 0);
+  return out;
+}
+
+}  // namespace protmc::checker

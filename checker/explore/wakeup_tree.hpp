@@ -1,0 +1,73 @@
+// Wakeup trees (Abdulla, Aronis, Jonsson, Sagonas: "Optimal Dynamic Partial
+// Order Reduction", POPL 2014, section 6).
+//
+// A wakeup tree at a point E of the exploration is an ordered tree of event
+// sequences still to be explored from E. Each node is one event, identified by
+// its thread (the next event of a thread after a given prefix is unique), with
+// its dependency key and, for choose(n) steps, the value. Inserting a
+// sequence v skips it when some existing branch already covers it ("w ⊑ v")
+// and otherwise adds the unmatched rest of v as a new rightmost branch.
+//
+// Nodes live in one arena per tree; removed branches are left as garbage until
+// the tree is cleared, which keeps insertion allocation-free in steady state.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace protmc::checker {
+
+struct WakeupEvent {
+  uint32_t thread = 0;
+  uint64_t key = 0;
+  uint32_t value = 0;  // choose value; 0 for other events
+};
+
+// True when thread p, whose next event after E is `p_event`, is a weak
+// initial of `v` after E: either p's first event in v has no dependent
+// predecessor in v, or p does not occur in v and p_event commutes with all of v.
+// Sets `index` to p's position in v, or -1 when absent. O(|v|).
+bool weak_initial(const WakeupEvent& p_event, std::span<const WakeupEvent> v, int& index);
+
+class WakeupTree {
+ public:
+  static constexpr int32_t kNone = -1;
+
+  WakeupTree() { clear(); }
+  void clear();
+  [[nodiscard]] bool empty() const { return nodes_[0].first_child == kNone; }
+
+  // The first (leftmost) child of the root, which is explored next.
+  [[nodiscard]] const WakeupEvent& first() const { return nodes_[nodes_[0].first_child].event; }
+  // Whether any root child (other than the first) is for `thread`.
+  [[nodiscard]] bool has_root_child_for(uint32_t thread, bool skip_first) const;
+  // Whether a root child is `thread` with choose value `value`.
+  [[nodiscard]] bool has_root_child(uint32_t thread, uint32_t value) const;
+  // Appends `event` as a new rightmost root child (a leaf).
+  void add_root_child(const WakeupEvent& event);
+  // Moves the subtree below the first root child into `out` (cleared first);
+  // the first child stays as a leaf so that later insertions see it.
+  void take_first_subtree(WakeupTree& out);
+  // Removes the first root child.
+  void pop_first();
+
+  // insert_[E](v): see the header comment. `v` is consumed.
+  void insert(std::vector<WakeupEvent>& v);
+
+  // For tests: the leftmost-first preorder sequences of every leaf.
+  [[nodiscard]] std::vector<std::vector<WakeupEvent>> leaves() const;
+
+ private:
+  struct Node {
+    WakeupEvent event;
+    int32_t first_child = kNone;
+    int32_t next_sibling = kNone;
+  };
+  int32_t append_child(int32_t parent, const WakeupEvent& event);
+  void copy_subtree(int32_t from_children, WakeupTree& out, int32_t out_parent) const;
+
+  std::vector<Node> nodes_;  // nodes_[0] is the root
+};
+
+}  // namespace protmc::checker

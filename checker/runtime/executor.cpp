@@ -1,0 +1,373 @@
+// The execution loop, thread lifecycle and the model-facing Env calls.
+// Operation effects live in perform.cpp.
+#include "checker/runtime/executor.hpp"
+
+#include <exception>
+#include <utility>
+
+#include "checker/explore/event_key.hpp"
+#include "checker/support/check.hpp"
+
+namespace protmc::checker {
+
+Executor::Executor(Config config) : config_(config) {}
+
+Executor::~Executor() {
+  // A run always unwinds its fibers; nothing is left suspended here.
+  for (const auto& th : threads_) CHECK(th == nullptr || !th->started || th->finished);
+}
+
+void Executor::reset() {
+  for (uint32_t i = 0; i < thread_count_; ++i) {
+    ThreadState& th = *threads_[i];
+    th.started = false;
+    th.finished = false;
+    th.functions.clear();
+    th.held.clear();
+    th.name.clear();
+    th.body = nullptr;
+    th.spawn_body = nullptr;
+    th.last_event = UINT32_MAX;
+    th.last_spin = UINT32_MAX;
+  }
+  thread_count_ = 0;
+  current_ = 0;
+  vars_.clear();
+  locks_.clear();
+  invariants_.clear();
+  races_.reset();
+  stop_ = false;
+  unwinding_ = false;
+  step_ = 0;
+  outcome_ = ExecutionOutcome{};
+  schedule_.choices.clear();
+  keys_.clear();
+  final_values_.clear();
+  trace_ = Trace{};
+}
+
+ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy) {
+  reset();
+  policy.begin_execution();
+  start_thread("main", program.main);
+  resume(0);
+
+  while (true) {
+    if (stop_) {
+      outcome_.end = ExecutionEnd::kStopped;
+      break;
+    }
+    enabled_.clear();
+    bool all_finished = true;
+    for (uint32_t t = 0; t < thread_count_; ++t) {
+      if (!threads_[t]->finished) all_finished = false;
+      if (is_enabled(t)) enabled_.push_back(t);
+    }
+    if (enabled_.empty()) {
+      if (all_finished) {
+        outcome_.end = ExecutionEnd::kFinished;
+        check_invariants();
+      } else {
+        outcome_.end = ExecutionEnd::kDeadlock;
+        end_deadlocked(policy);
+      }
+      break;
+    }
+    if (step_ >= config_.max_steps) {
+      outcome_.end = ExecutionEnd::kStepBound;
+      // A thread that was still spinning when the bound hit is most likely livelocked.
+      constexpr uint32_t kRecentSteps = 32;
+      for (uint32_t t : enabled_) {
+        const uint32_t last = threads_[t]->last_spin;
+        if (last != UINT32_MAX && step_ - last <= kRecentSteps) {
+          record_finding(Finding{kLivelock,
+                                 "likely livelock: thread " + threads_[t]->name +
+                                     " is still retrying (cpu_relax) after " +
+                                     std::to_string(step_) + " steps",
+                                 Livelock{t},
+                                 {},
+                                 {}});
+          break;
+        }
+      }
+      break;
+    }
+    const std::optional<Decision> decision = policy.pick(SchedulingPoint{step_, enabled_, this});
+    if (!decision) {
+      outcome_.end = ExecutionEnd::kSleepBlocked;
+      break;
+    }
+    perform(*decision, policy);
+  }
+  outcome_.steps = step_;
+  final_values_.reserve(vars_.size());
+  for (const VarState& v : vars_) final_values_.push_back(v.value);
+  unwind_all();
+  return std::move(outcome_);
+}
+
+uint32_t Executor::start_thread(std::string name, std::function<void(Env&)> body) {
+  const uint32_t id = thread_count_++;
+  CHECK(id < kMaxThreads);
+  if (threads_.size() <= id) threads_.push_back(std::make_unique<ThreadState>());
+  ThreadState& th = *threads_[id];
+  th.executor = this;
+  th.id = id;
+  th.name = std::move(name);
+  th.body = std::move(body);
+  th.started = true;
+  th.finished = false;
+  th.fiber.start(stacks_.acquire(), &Executor::thread_entry, &th);
+  if (config_.recording) trace_.thread_names.push_back(th.name);
+  return id;
+}
+
+void Executor::thread_entry(Fiber& /*fiber*/, void* arg) {
+  auto* th = static_cast<ThreadState*>(arg);
+  Executor& ex = *th->executor;
+  try {
+    th->body(ex);
+  } catch (const Unwind&) {
+    // The execution ended while this thread was suspended.
+  } catch (const std::exception& e) {
+    ex.record_finding(Finding{kInternalError,
+                              "thread " + th->name + " threw an exception: " + e.what(),
+                              InternalError{},
+                              {},
+                              {}});
+  } catch (...) {
+    ex.record_finding(Finding{kInternalError,
+                              "thread " + th->name + " threw a non-standard exception",
+                              InternalError{},
+                              {},
+                              {}});
+  }
+  th->held.clear();
+}
+
+void Executor::resume(uint32_t thread) {
+  const uint32_t previous = current_;
+  current_ = thread;
+  ThreadState& th = *threads_[thread];
+  th.fiber.resume();
+  if (th.fiber.finished()) {
+    th.finished = true;
+    stacks_.release(th.fiber.take_stack());
+  }
+  current_ = previous;
+}
+
+void Executor::announce(Operation op) {
+  if (unwinding_) {
+    // Destructors running during unwinding may still call into the Env.
+    if (std::uncaught_exceptions() > 0) return;
+    throw Unwind{};
+  }
+  ThreadState& th = current();
+  th.pending = op;
+  th.fiber.suspend();
+  if (unwinding_ && std::uncaught_exceptions() == 0) throw Unwind{};
+}
+
+void Executor::unwind_all() {
+  unwinding_ = true;
+  for (uint32_t t = 0; t < thread_count_; ++t) {
+    ThreadState& th = *threads_[t];
+    if (th.started && !th.finished) resume(t);
+    CHECK_MSG(th.finished, "a model thread did not unwind");
+  }
+  unwinding_ = false;
+}
+
+bool Executor::is_enabled(uint32_t thread) const {
+  const ThreadState& th = *threads_[thread];
+  if (!th.started || th.finished) return false;
+  if (const auto* op = std::get_if<LockOp>(&th.pending)) {
+    const LockState& l = locks_[op->lock.index];
+    if (l.holder >= 0) return false;
+    return op->mode == LockMode::kShared || l.readers == 0;
+  }
+  if (const auto* op = std::get_if<JoinOp>(&th.pending))
+    return threads_[op->thread.index]->finished;
+  return true;
+}
+
+uint32_t Executor::pending_arity(uint32_t thread) const {
+  const auto* op = std::get_if<ChooseOp>(&threads_[thread]->pending);
+  return op == nullptr ? 0 : op->arity;
+}
+
+uint64_t Executor::pending_key(uint32_t thread) const {
+  const ThreadState& th = *threads_[thread];
+  auto lock_kind = [](LockMode mode) {
+    return mode == LockMode::kShared ? KeyKind::kAcquireShared : KeyKind::kAcquireExclusive;
+  };
+  return std::visit(
+      [&](const auto& op) -> uint64_t {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, LoadOp>) {
+          return make_key(thread, KeyKind::kRead, op.var.index);
+        } else if constexpr (std::is_same_v<T, StoreOp> || std::is_same_v<T, RmwOperation> ||
+                             std::is_same_v<T, CasOp>) {
+          return make_key(thread, KeyKind::kWrite, op.var.index);
+        } else if constexpr (std::is_same_v<T, LockOp> || std::is_same_v<T, TryLockOp>) {
+          return make_key(thread, lock_kind(op.mode), op.lock.index);
+        } else if constexpr (std::is_same_v<T, UnlockOp>) {
+          return make_key(
+              thread,
+              op.mode == LockMode::kShared ? KeyKind::kReleaseShared : KeyKind::kReleaseExclusive,
+              op.lock.index);
+        } else if constexpr (std::is_same_v<T, SpawnOp>) {
+          return make_key(thread, KeyKind::kSpawn, thread_count_);
+        } else if constexpr (std::is_same_v<T, JoinOp>) {
+          return make_key(thread, KeyKind::kJoin, op.thread.index);
+        } else {
+          return make_key(thread, KeyKind::kLocal, 0);
+        }
+      },
+      th.pending);
+}
+
+// --- Env: objects -----------------------------------------------------------
+
+VarId Executor::make_var(std::string_view name, uint64_t initial) {
+  VarState v;
+  v.value = initial;
+  if (config_.recording) v.name = name;
+  vars_.push_back(std::move(v));
+  return VarId{static_cast<uint32_t>(vars_.size() - 1)};
+}
+
+LockId Executor::make_lock(const LockSpec& spec) {
+  LockState l;
+  l.kind = spec.kind;
+  if (config_.recording) l.name = spec.name;
+  if (config_.lock_graph != nullptr && config_.detectors.lock_order) {
+    l.lock_class =
+        config_.lock_graph->intern(spec.lock_class.empty() ? spec.name : spec.lock_class);
+  }
+  locks_.push_back(std::move(l));
+  return LockId{static_cast<uint32_t>(locks_.size() - 1)};
+}
+
+uint64_t Executor::peek(VarId var) const {
+  CHECK(var.index < vars_.size());
+  return vars_[var.index].value;
+}
+
+void Executor::watch(VarId var) {
+  CHECK(var.index < vars_.size());
+  vars_[var.index].watched = true;
+}
+
+void Executor::add_invariant(std::string_view property, Invariant invariant) {
+  invariants_.emplace_back(std::string(property), std::move(invariant));
+}
+
+// --- Env: visible operations --------------------------------------------------
+
+uint64_t Executor::load(VarId var, Access access, MemoryOrder order) {
+  CHECK(var.index < vars_.size());
+  announce(LoadOp{var, access, order});
+  return current().result;
+}
+
+void Executor::store(VarId var, uint64_t value, Access access, MemoryOrder order) {
+  CHECK(var.index < vars_.size());
+  announce(StoreOp{var, value, access, order});
+}
+
+uint64_t Executor::rmw(VarId var, RmwOp op, uint64_t operand, MemoryOrder order) {
+  CHECK(var.index < vars_.size());
+  announce(RmwOperation{var, op, operand, order});
+  return current().result;
+}
+
+bool Executor::compare_exchange(VarId var, uint64_t& expected, uint64_t desired,
+                                MemoryOrder order) {
+  CHECK(var.index < vars_.size());
+  announce(CasOp{var, expected, desired, order});
+  if (current().result != 0) return true;
+  expected = current().cas_observed;
+  return false;
+}
+
+void Executor::lock(LockId lock, LockMode mode) {
+  CHECK(lock.index < locks_.size());
+  announce(LockOp{lock, mode});
+}
+
+bool Executor::try_lock(LockId lock, LockMode mode) {
+  CHECK(lock.index < locks_.size());
+  announce(TryLockOp{lock, mode});
+  return current().result != 0;
+}
+
+void Executor::unlock(LockId lock, LockMode mode) {
+  CHECK(lock.index < locks_.size());
+  announce(UnlockOp{lock, mode});
+}
+
+ThreadId Executor::spawn(std::string_view name, std::function<void(Env&)> body) {
+  ThreadState& th = current();
+  th.spawn_name = name;
+  th.spawn_body = std::move(body);
+  announce(SpawnOp{});
+  return ThreadId{static_cast<uint32_t>(current().result)};
+}
+
+void Executor::join(ThreadId thread) {
+  CHECK(thread.index < thread_count_);
+  announce(JoinOp{thread});
+}
+
+uint32_t Executor::choose(uint32_t n) {
+  CHECK(n > 0);
+  if (n == 1) return 0;
+  announce(ChooseOp{n});
+  return static_cast<uint32_t>(current().result);
+}
+
+void Executor::spin_hint() { announce(YieldOp{}); }
+
+void Executor::fail(std::string_view property, std::string message) {
+  CHECK_MSG(!unwinding_, "Env::fail called while unwinding");
+  record_finding(Finding{std::string(property), std::move(message), AssertionFailure{}, {}, {}});
+  throw Unwind{};
+}
+
+void Executor::push_function(const char* name) { current().functions.push_back(name); }
+
+void Executor::pop_function() {
+  ThreadState& th = current();
+  if (!th.functions.empty()) th.functions.pop_back();
+}
+
+void Executor::annotate(std::string note) {
+  if (!config_.recording) return;
+  const ThreadState& th = current();
+  if (th.last_event < trace_.events.size())
+    trace_.events[th.last_event].notes.push_back(std::move(note));
+}
+
+void Executor::record_finding(Finding finding) {
+  const bool fatal = finding.property != kDataRace && finding.property != kLockOrder;
+  if (finding.steps.empty() && step_ > 0) finding.steps.push_back(step_ - 1);
+  if (finding.location.empty() && current_ < thread_count_) {
+    const ThreadState& th = *threads_[current_];
+    finding.location = th.functions.empty() ? "thread " + th.name : th.functions.back();
+  }
+  outcome_.findings.push_back(std::move(finding));
+  if (fatal) stop_ = true;
+}
+
+void Executor::check_invariants() {
+  for (const auto& [property, invariant] : invariants_) {
+    if (std::optional<std::string> message = invariant(*this)) {
+      record_finding(Finding{property, std::move(*message), AssertionFailure{}, {}, {}});
+      return;
+    }
+  }
+}
+
+}  // namespace protmc::checker

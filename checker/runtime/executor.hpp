@@ -1,0 +1,179 @@
+// One execution of a program under a scheduling policy: the native backend of Env.
+//
+// The executor runs every model thread as a Fiber. A thread announces its next
+// visible operation and suspends; the executor asks the policy which enabled
+// thread goes next, performs that thread's operation itself (so the effect
+// happens exactly at the chosen point), reports the step to the policy and the
+// detectors, and resumes the thread until its next announcement. Between two
+// announcements a thread runs alone, so its local computation is atomic.
+//
+// An Executor is reused for every execution of an exploration: its buffers,
+// thread records and fiber stacks are recycled, so steady-state executions do
+// not allocate (apart from what the model itself allocates).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/explore/explorer.hpp"
+#include "checker/race/data_race.hpp"
+#include "checker/race/lockdep.hpp"
+#include "checker/runtime/env.hpp"
+#include "checker/runtime/fiber.hpp"
+#include "checker/runtime/operation.hpp"
+#include "checker/runtime/policy.hpp"
+#include "checker/trace/finding.hpp"
+#include "checker/trace/schedule.hpp"
+#include "checker/trace/trace.hpp"
+
+namespace protmc::checker {
+
+enum class ExecutionEnd : uint8_t {
+  kFinished,      // every thread returned
+  kDeadlock,      // no thread enabled, some not finished
+  kSleepBlocked,  // every enabled thread asleep (DPOR found nothing new here)
+  kStepBound,     // Bounds::max_steps hit
+  kStopped,       // a fatal finding (fail, invariant, internal error) ended it
+};
+
+struct ExecutionOutcome {
+  ExecutionEnd end = ExecutionEnd::kFinished;
+  std::vector<Finding> findings;
+  uint32_t steps = 0;
+};
+
+class Executor final : public Env {
+ public:
+  struct Config {
+    Detectors detectors;
+    uint64_t max_steps = 100'000;
+    bool recording = false;
+    LockGraph* lock_graph = nullptr;  // shared across executions; null: no lockdep
+  };
+
+  explicit Executor(Config config);
+  ~Executor() override;
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  ExecutionOutcome run(const Program& program, SchedulingPolicy& policy);
+
+  // Results of the last run.
+  [[nodiscard]] const Schedule& schedule() const { return schedule_; }
+  [[nodiscard]] const std::vector<uint64_t>& event_keys() const { return keys_; }
+  [[nodiscard]] const std::vector<uint64_t>& final_values() const { return final_values_; }
+  Trace take_trace() { return std::move(trace_); }
+
+  // Queries for policies at a scheduling point.
+  [[nodiscard]] uint32_t thread_count() const { return thread_count_; }
+  // The conservative key of a thread's next event (a trylock counts as an acquisition).
+  [[nodiscard]] uint64_t pending_key(uint32_t thread) const;
+  // n for a pending choose(n), 0 otherwise.
+  [[nodiscard]] uint32_t pending_arity(uint32_t thread) const;
+  [[nodiscard]] bool is_enabled(uint32_t thread) const;
+
+  // Env.
+  VarId make_var(std::string_view name, uint64_t initial) override;
+  LockId make_lock(const LockSpec& spec) override;
+  uint64_t load(VarId var, Access access, MemoryOrder order) override;
+  void store(VarId var, uint64_t value, Access access, MemoryOrder order) override;
+  uint64_t rmw(VarId var, RmwOp op, uint64_t operand, MemoryOrder order) override;
+  bool compare_exchange(VarId var, uint64_t& expected, uint64_t desired,
+                        MemoryOrder order) override;
+  [[nodiscard]] uint64_t peek(VarId var) const override;
+  void lock(LockId lock, LockMode mode) override;
+  bool try_lock(LockId lock, LockMode mode) override;
+  void unlock(LockId lock, LockMode mode) override;
+  ThreadId spawn(std::string_view name, std::function<void(Env&)> body) override;
+  void join(ThreadId thread) override;
+  [[nodiscard]] ThreadId self() const override { return ThreadId{current_}; }
+  uint32_t choose(uint32_t n) override;
+  void spin_hint() override;
+  [[noreturn]] void fail(std::string_view property, std::string message) override;
+  void add_invariant(std::string_view property, Invariant invariant) override;
+  void watch(VarId var) override;
+  void push_function(const char* name) override;
+  void pop_function() override;
+  [[nodiscard]] bool recording() const override { return config_.recording; }
+  void annotate(std::string note) override;
+
+ private:
+  struct HeldLock {
+    LockId lock;
+    LockMode mode;
+  };
+  struct ThreadState {
+    Executor* executor = nullptr;
+    uint32_t id = 0;
+    std::string name;
+    Fiber fiber;
+    bool started = false;
+    bool finished = false;
+    Operation pending;
+    uint64_t result = 0;
+    uint64_t cas_observed = 0;
+    std::function<void(Env&)> body;
+    std::string spawn_name;  // arguments of a pending spawn
+    std::function<void(Env&)> spawn_body;
+    std::vector<const char*> functions;
+    std::vector<HeldLock> held;
+    uint32_t last_event = UINT32_MAX;  // trace index of its latest event
+    uint32_t last_spin = UINT32_MAX;   // step of its latest spin hint
+  };
+  struct VarState {
+    uint64_t value = 0;
+    std::string name;  // only while recording
+    bool watched = false;
+  };
+  struct LockState {
+    LockKind kind = LockKind::kMutex;
+    std::string name;  // only while recording
+    uint32_t lock_class = 0;
+    int32_t holder = -1;  // exclusive holder
+    uint32_t readers = 0;
+  };
+  struct Unwind {};  // thrown inside a fiber to unwind it at the end of an execution
+
+  static void thread_entry(Fiber& fiber, void* arg);
+  void reset();
+  uint32_t start_thread(std::string name, std::function<void(Env&)> body);
+  void resume(uint32_t thread);
+  void announce(Operation op);
+  void perform(const Decision& decision, SchedulingPolicy& policy);
+  uint64_t perform_lock_op(ThreadState& th, const Operation& op, bool& stop);
+  void acquire(ThreadState& th, LockId lock, LockMode mode);
+  void end_deadlocked(SchedulingPolicy& policy);
+  void check_invariants();
+  void record_finding(Finding finding);
+  void record_event(const ThreadState& th, const Operation& op, uint64_t key, uint64_t value);
+  void unwind_all();
+  [[nodiscard]] std::vector<std::string> held_names(const ThreadState& th) const;
+  [[nodiscard]] std::string describe_path(const ThreadState& th, uint32_t lock) const;
+  [[nodiscard]] std::string lock_display(uint32_t lock) const;
+  [[nodiscard]] std::string var_display(uint32_t var) const;
+  ThreadState& current() { return *threads_[current_]; }
+
+  Config config_;
+  StackPool stacks_;
+  std::vector<std::unique_ptr<ThreadState>> threads_;  // stable addresses for fibers
+  uint32_t thread_count_ = 0;
+  uint32_t current_ = 0;
+  std::vector<VarState> vars_;
+  std::vector<LockState> locks_;
+  std::vector<std::pair<std::string, Invariant>> invariants_;
+  std::vector<uint32_t> enabled_;
+  DataRaceDetector races_;
+  bool stop_ = false;       // a fatal finding was recorded
+  bool unwinding_ = false;  // fibers are being unwound
+  uint32_t step_ = 0;
+  ExecutionOutcome outcome_;
+  Schedule schedule_;
+  std::vector<uint64_t> keys_;
+  std::vector<uint64_t> final_values_;
+  Trace trace_;
+};
+
+}  // namespace protmc::checker

@@ -1,0 +1,127 @@
+#include "checker/runtime/fiber.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <utility>
+
+#include "checker/support/check.hpp"
+
+#ifdef PROTMC_ASAN_FIBERS
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+namespace protmc::checker {
+
+namespace ctx = boost::context::detail;
+
+namespace {
+std::size_t page_size() {
+  static const std::size_t size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+}  // namespace
+
+Stack::Stack(std::size_t usable_size) {
+  const std::size_t page = page_size();
+  usable_size_ = (usable_size + page - 1) / page * page;
+  mapping_size_ = usable_size_ + page;  // one guard page below the stack
+  mapping_ =
+      mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK_MSG(mapping_ != MAP_FAILED, "cannot map a fiber stack");
+  CHECK(mprotect(mapping_, page, PROT_NONE) == 0);
+  usable_ = static_cast<char*>(mapping_) + page;
+}
+
+Stack::Stack(Stack&& other) noexcept
+    : mapping_(std::exchange(other.mapping_, nullptr)),
+      mapping_size_(std::exchange(other.mapping_size_, 0)),
+      usable_(std::exchange(other.usable_, nullptr)),
+      usable_size_(std::exchange(other.usable_size_, 0)) {}
+
+Stack& Stack::operator=(Stack&& other) noexcept {
+  if (this != &other) {
+    release();
+    mapping_ = std::exchange(other.mapping_, nullptr);
+    mapping_size_ = std::exchange(other.mapping_size_, 0);
+    usable_ = std::exchange(other.usable_, nullptr);
+    usable_size_ = std::exchange(other.usable_size_, 0);
+  }
+  return *this;
+}
+
+Stack::~Stack() { release(); }
+
+void Stack::release() {
+  if (mapping_ != nullptr) munmap(mapping_, mapping_size_);
+  mapping_ = nullptr;
+}
+
+void* Stack::top() const { return static_cast<char*>(usable_) + usable_size_; }
+
+Stack StackPool::acquire() {
+  if (free_.empty()) return Stack(stack_size_);
+  Stack stack = std::move(free_.back());
+  free_.pop_back();
+  return stack;
+}
+
+void StackPool::release(Stack stack) {
+  if (stack.valid()) free_.push_back(std::move(stack));
+}
+
+void Fiber::start(Stack stack, Entry entry, void* arg) {
+  stack_ = std::move(stack);
+  entry_ = entry;
+  arg_ = arg;
+  finished_ = false;
+  context_ = ctx::make_fcontext(stack_.top(), stack_.size(), &Fiber::trampoline);
+}
+
+void Fiber::resume() {
+  CHECK(!finished_);
+#ifdef PROTMC_ASAN_FIBERS
+  __sanitizer_start_switch_fiber(&fake_stack_, stack_.bottom(), stack_.size());
+#endif
+  ctx::transfer_t back = ctx::jump_fcontext(context_, this);
+#ifdef PROTMC_ASAN_FIBERS
+  __sanitizer_finish_switch_fiber(fake_stack_, nullptr, nullptr);
+#endif
+  context_ = back.fctx;
+}
+
+void Fiber::switch_out(bool final_switch) {
+#ifdef PROTMC_ASAN_FIBERS
+  void* fake = nullptr;
+  __sanitizer_start_switch_fiber(final_switch ? nullptr : &fake, caller_stack_bottom_,
+                                 caller_stack_size_);
+#else
+  (void)final_switch;
+#endif
+  ctx::transfer_t back = ctx::jump_fcontext(caller_, nullptr);
+  caller_ = back.fctx;
+#ifdef PROTMC_ASAN_FIBERS
+  __sanitizer_finish_switch_fiber(fake, &caller_stack_bottom_, &caller_stack_size_);
+#endif
+}
+
+void Fiber::suspend() { switch_out(false); }
+
+void Fiber::trampoline(ctx::transfer_t transfer) {
+  auto* self = static_cast<Fiber*>(transfer.data);
+  self->caller_ = transfer.fctx;
+#ifdef PROTMC_ASAN_FIBERS
+  __sanitizer_finish_switch_fiber(nullptr, &self->caller_stack_bottom_, &self->caller_stack_size_);
+#endif
+  self->entry_(*self, self->arg_);
+  self->finished_ = true;
+  self->switch_out(true);
+  CHECK_MSG(false, "a finished fiber was resumed");
+}
+
+Stack Fiber::take_stack() {
+  CHECK(finished_);
+  return std::move(stack_);
+}
+
+}  // namespace protmc::checker

@@ -1,0 +1,62 @@
+// The closed set of visible operations a model thread can announce.
+//
+// A thread stores its next operation in its ThreadState and suspends; the
+// scheduler performs it when it picks the thread. Adding an alternative here
+// makes the compiler point at every std::visit that must handle it.
+#pragma once
+
+#include <cstdint>
+#include <variant>
+
+#include "checker/runtime/env.hpp"
+
+namespace protmc::checker {
+
+struct LoadOp {
+  VarId var;
+  Access access;
+  MemoryOrder order;
+};
+struct StoreOp {
+  VarId var;
+  uint64_t value;
+  Access access;
+  MemoryOrder order;
+};
+struct RmwOperation {
+  VarId var;
+  RmwOp op;
+  uint64_t operand;
+  MemoryOrder order;
+};
+struct CasOp {
+  VarId var;
+  uint64_t expected;
+  uint64_t desired;
+  MemoryOrder order;
+};
+struct LockOp {
+  LockId lock;
+  LockMode mode;
+};
+struct TryLockOp {
+  LockId lock;
+  LockMode mode;
+};
+struct UnlockOp {
+  LockId lock;
+  LockMode mode;
+};
+struct SpawnOp {};  // the body and name wait in the thread's spawn slot
+struct JoinOp {
+  ThreadId thread;
+};
+struct ChooseOp {
+  uint32_t arity;
+};
+struct YieldOp {};
+
+using Operation = std::variant<LoadOp, StoreOp, RmwOperation, CasOp, LockOp, TryLockOp, UnlockOp,
+                               SpawnOp, JoinOp, ChooseOp, YieldOp>;
+
+}  // namespace protmc::checker

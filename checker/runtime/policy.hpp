@@ -1,0 +1,57 @@
+// The interface between one execution (the Executor) and a search strategy.
+//
+// At every scheduling point the executor asks the policy which enabled thread
+// takes the next step; after the step it reports what happened, so that DPOR
+// can maintain happens-before and detect races. A policy sees only thread
+// indices and event keys (checker/explore/event_key.hpp), never model state.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "checker/support/ids.hpp"
+
+namespace protmc::checker {
+
+class Executor;
+
+struct Decision {
+  uint32_t thread = 0;
+  uint32_t value = 0;  // for a choose(n) step
+};
+
+// What the policy may ask about the threads at a scheduling point.
+struct SchedulingPoint {
+  uint32_t step = 0;
+  std::span<const uint32_t> enabled;  // ascending thread indices
+  const Executor* executor = nullptr;
+};
+
+// What one executed step did to the lock it touched (for DPOR's lock races).
+struct StepRecord {
+  uint32_t step = 0;
+  uint32_t thread = 0;
+  uint64_t key = 0;    // executed event key (precise: a failed trylock is kTryFailed)
+  uint32_t value = 0;  // choose value
+};
+
+class SchedulingPolicy {
+ public:
+  virtual ~SchedulingPolicy() = default;
+  // Called before each execution.
+  virtual void begin_execution() = 0;
+  // nullopt: every enabled thread is asleep (the execution is sleep-set blocked).
+  virtual std::optional<Decision> pick(const SchedulingPoint& point) = 0;
+  // After a step was performed (before the thread runs on).
+  virtual void on_step(const StepRecord& record) = 0;
+  // At the end of a deadlocked execution, once per thread blocked on a lock:
+  // its pending acquisition key.
+  virtual void on_blocked_at_end(uint32_t thread, uint64_t pending_key) = 0;
+  // After the execution ended; returns false when the search is exhausted.
+  virtual bool next_execution() = 0;
+  // Whether the search so far skipped schedules (preemption bound, sampling).
+  [[nodiscard]] virtual bool pruned() const = 0;
+};
+
+}  // namespace protmc::checker

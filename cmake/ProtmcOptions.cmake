@@ -1,0 +1,17 @@
+# Project-wide compile settings applied to protmc's own targets only (not to
+# third-party headers, which are included as SYSTEM by their imported targets).
+
+add_library(protmc_options INTERFACE)
+target_compile_features(protmc_options INTERFACE cxx_std_20)
+target_compile_options(protmc_options INTERFACE -Wall -Wextra -Werror)
+target_include_directories(protmc_options INTERFACE ${PROJECT_SOURCE_DIR})
+
+if(PROTMC_SANITIZE)
+  target_compile_options(protmc_options INTERFACE -fsanitize=${PROTMC_SANITIZE} -fno-omit-frame-pointer
+                                                  -fno-sanitize-recover=all)
+  target_link_options(protmc_options INTERFACE -fsanitize=${PROTMC_SANITIZE})
+  # Tell the fiber runtime to annotate stack switches for AddressSanitizer.
+  if(PROTMC_SANITIZE MATCHES "address")
+    target_compile_definitions(protmc_options INTERFACE PROTMC_ASAN_FIBERS=1)
+  endif()
+endif()
