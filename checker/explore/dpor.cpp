@@ -39,7 +39,19 @@ void DporPolicy::begin_execution() {
     l.shared_rels.clear();
     l.failed_tries.clear();
   }
-  if (stack_.empty()) stack_.emplace_back();
+  width_ = 1;
+  if (depth_ == 0) push_node();
+}
+
+DporPolicy::Node& DporPolicy::push_node() {
+  if (depth_ == stack_.size()) stack_.emplace_back();
+  Node& node = stack_[depth_++];
+  node.sleep.clear();
+  node.done.clear();
+  node.wut.clear();
+  node.has_choice = false;
+  node.expanded.clear();
+  return node;
 }
 
 DporPolicy::VarHistory& DporPolicy::var(uint32_t index) {
@@ -55,12 +67,12 @@ DporPolicy::LockHistory& DporPolicy::lock(uint32_t index) {
 void DporPolicy::join(Clock& clock, int32_t pos) const {
   if (pos < 0) return;
   const uint32_t* other = clock_of(pos);
-  for (uint32_t i = 0; i < kMaxThreads; ++i) clock[i] = std::max(clock[i], other[i]);
+  for (uint32_t i = 0; i < width_; ++i) clock[i] = std::max(clock[i], other[i]);
 }
 
 std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
   const uint32_t k = point.step;
-  CHECK(k < stack_.size());
+  CHECK(k < depth_);
   Node& node = stack_[k];
   if (k < replay_until_) {
     CHECK_MSG(point.executor->is_enabled(node.chosen.thread),
@@ -120,18 +132,18 @@ void DporPolicy::on_step(const StepRecord& record) {
     }
     thread_clock_[child] = clock;
     thread_events_[child] = 0;
+    width_ = std::max(width_, child + 1);
   }
   if (record.step >= replay_until_) {
     // Enter the next node: its sleep set is what stays independent of this step.
+    Node& next = push_node();
     const Node& parent = stack_[record.step];
-    Node next;
     for (const auto* list : {&parent.sleep, &parent.done}) {
       for (const WakeupEvent& s : *list) {
         if (s.thread != t && !dependent(s.key, record.key)) next.sleep.push_back(s);
       }
     }
     std::swap(next.wut, next_subtree_);
-    stack_.push_back(std::move(next));
   }
 }
 
@@ -271,19 +283,19 @@ void DporPolicy::race(int32_t earlier, const WakeupEvent& later, int32_t later_p
 
 bool DporPolicy::next_execution() {
   // The node after the last step was never branched from.
-  while (!stack_.empty() && !stack_.back().has_choice) stack_.pop_back();
-  while (!stack_.empty()) {
-    Node& node = stack_.back();
+  while (depth_ > 0 && !stack_[depth_ - 1].has_choice) --depth_;
+  while (depth_ > 0) {
+    Node& node = stack_[depth_ - 1];
     const uint32_t t = node.chosen.thread;
     node.wut.pop_first();
     if (!node.wut.has_root_child_for(t, false))
       node.done.push_back(WakeupEvent{t, node.chosen_key, 0});
     node.has_choice = false;
     if (!node.wut.empty()) {
-      replay_until_ = static_cast<uint32_t>(stack_.size() - 1);
+      replay_until_ = static_cast<uint32_t>(depth_ - 1);
       return true;
     }
-    stack_.pop_back();
+    --depth_;
   }
   return false;
 }

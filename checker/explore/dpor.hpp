@@ -85,7 +85,11 @@ class DporPolicy final : public SchedulingPolicy {
   VarHistory& var(uint32_t index);
   LockHistory& lock(uint32_t index);
 
+  // Nodes [0, depth_) are live; the ones above keep their buffers for reuse,
+  // so that steady-state exploration does not allocate per step.
   std::vector<Node> stack_;
+  std::size_t depth_ = 0;
+  Node& push_node();
   uint32_t replay_until_ = 0;  // positions below this replay stack_[i].chosen
   WakeupTree next_subtree_;    // wakeup subtree for the node after the current pick
 
@@ -93,6 +97,7 @@ class DporPolicy final : public SchedulingPolicy {
   std::vector<Event> events_;
   std::vector<uint32_t> clocks_;  // kMaxThreads entries per event
   std::vector<Clock> thread_clock_;
+  uint32_t width_ = 1;  // threads created so far: clock entries in use
   std::vector<uint32_t> thread_events_;
   std::vector<VarHistory> vars_;
   std::vector<LockHistory> locks_;

@@ -1,0 +1,132 @@
+// Wakeup-tree insertion against the definitions of Abdulla et al. (POPL 2014).
+#include "checker/explore/wakeup_tree.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "checker/explore/event_key.hpp"
+
+namespace protmc::checker {
+namespace {
+
+WakeupEvent write(uint32_t thread, uint32_t var) {
+  return {thread, make_key(thread, KeyKind::kWrite, var), 0};
+}
+WakeupEvent read(uint32_t thread, uint32_t var) {
+  return {thread, make_key(thread, KeyKind::kRead, var), 0};
+}
+
+std::vector<uint32_t> threads_of(const std::vector<WakeupEvent>& seq) {
+  std::vector<uint32_t> out;
+  for (const auto& e : seq) out.push_back(e.thread);
+  return out;
+}
+
+TEST(WeakInitial, FirstEventWithoutDependentPredecessorIsAWeakInitial) {
+  std::vector<WakeupEvent> v{write(1, 0), read(2, 0)};
+  int index = -1;
+  EXPECT_TRUE(weak_initial(write(1, 0), v, index));
+  EXPECT_EQ(index, 0);
+  EXPECT_FALSE(weak_initial(read(2, 0), v, index));  // depends on 1's write before it
+  EXPECT_EQ(index, 1);
+}
+
+TEST(WeakInitial, AbsentThreadMustCommuteWithAllOfV) {
+  std::vector<WakeupEvent> v{write(1, 0), read(2, 1)};
+  int index = -1;
+  EXPECT_TRUE(weak_initial(read(3, 0 + 5), v, index));  // another variable
+  EXPECT_EQ(index, -1);
+  EXPECT_FALSE(weak_initial(read(3, 0), v, index));  // reads what thread 1 writes
+  EXPECT_TRUE(weak_initial(read(3, 1), v, index));   // two reads commute
+}
+
+TEST(WakeupTree, InsertIntoEmptyTreeAddsTheSequence) {
+  WakeupTree tree;
+  std::vector<WakeupEvent> v{write(1, 0), write(2, 0)};
+  tree.insert(v);
+  ASSERT_EQ(tree.leaves().size(), 1u);
+  EXPECT_EQ(threads_of(tree.leaves()[0]), (std::vector<uint32_t>{1, 2}));
+}
+
+TEST(WakeupTree, SequenceCoveredByAnExistingLeafIsNotAdded) {
+  WakeupTree tree;
+  std::vector<WakeupEvent> first{write(1, 0)};
+  tree.insert(first);
+  // 3 reads another variable and commutes with 1, so [1] already covers [3.1]'s initial 1.
+  std::vector<WakeupEvent> v{read(3, 7), write(1, 0)};
+  tree.insert(v);
+  EXPECT_EQ(tree.leaves().size(), 1u);
+}
+
+TEST(WakeupTree, EquivalentReorderingIsCovered) {
+  WakeupTree tree;
+  std::vector<WakeupEvent> a{read(1, 0), read(2, 1), write(3, 0)};
+  tree.insert(a);
+  std::vector<WakeupEvent> b{read(2, 1), read(1, 0), write(3, 0)};  // same trace
+  tree.insert(b);
+  EXPECT_EQ(tree.leaves().size(), 1u);
+}
+
+TEST(WakeupTree, DifferentTraceBecomesANewBranchAfterTheSharedPrefix) {
+  WakeupTree tree;
+  std::vector<WakeupEvent> a{write(1, 0), write(2, 0), read(3, 0)};
+  tree.insert(a);
+  std::vector<WakeupEvent> b{write(1, 0), read(3, 0)};
+  tree.insert(b);
+  const auto leaves = tree.leaves();
+  ASSERT_EQ(leaves.size(), 2u);
+  EXPECT_EQ(threads_of(leaves[0]), (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(threads_of(leaves[1]), (std::vector<uint32_t>{1, 3}));
+}
+
+TEST(WakeupTree, TakeFirstSubtreeKeepsThePlaceholderAndPopRemovesIt) {
+  WakeupTree tree;
+  std::vector<WakeupEvent> a{write(1, 0), write(2, 0)};
+  tree.insert(a);
+  std::vector<WakeupEvent> b{write(2, 0), write(1, 0)};
+  tree.insert(b);
+  WakeupTree child;
+  tree.take_first_subtree(child);
+  EXPECT_EQ(tree.first().thread, 1u);
+  ASSERT_EQ(child.leaves().size(), 1u);
+  EXPECT_EQ(child.leaves()[0][0].thread, 2u);
+  tree.pop_first();
+  EXPECT_EQ(tree.first().thread, 2u);
+  tree.pop_first();
+  EXPECT_TRUE(tree.empty());
+}
+
+TEST(WakeupTree, ChooseValuesAreDistinctEvents) {
+  WakeupTree tree;
+  const uint64_t local = make_key(1, KeyKind::kLocal, 0);
+  std::vector<WakeupEvent> a{{1, local, 0}};
+  tree.insert(a);
+  std::vector<WakeupEvent> b{{1, local, 1}};
+  tree.insert(b);
+  EXPECT_EQ(tree.leaves().size(), 2u);
+  EXPECT_TRUE(tree.has_root_child(1, 1));
+  EXPECT_FALSE(tree.has_root_child(1, 2));
+}
+
+TEST(EventKey, DependencyRelation) {
+  EXPECT_TRUE(dependent(make_key(1, KeyKind::kWrite, 0), make_key(2, KeyKind::kRead, 0)));
+  EXPECT_FALSE(dependent(make_key(1, KeyKind::kRead, 0), make_key(2, KeyKind::kRead, 0)));
+  EXPECT_FALSE(dependent(make_key(1, KeyKind::kWrite, 0), make_key(2, KeyKind::kWrite, 1)));
+  EXPECT_TRUE(
+      dependent(make_key(1, KeyKind::kRead, 0), make_key(1, KeyKind::kRead, 9)));  // program order
+  EXPECT_TRUE(dependent(make_key(1, KeyKind::kAcquireExclusive, 0),
+                        make_key(2, KeyKind::kAcquireShared, 0)));
+  EXPECT_FALSE(
+      dependent(make_key(1, KeyKind::kAcquireShared, 0), make_key(2, KeyKind::kAcquireShared, 0)));
+  // Variable 0 and lock 0 are different objects.
+  EXPECT_FALSE(
+      dependent(make_key(1, KeyKind::kWrite, 0), make_key(2, KeyKind::kAcquireExclusive, 0)));
+  EXPECT_TRUE(dependent(make_key(0, KeyKind::kSpawn, 3), make_key(3, KeyKind::kRead, 0)));
+  EXPECT_TRUE(dependent(make_key(0, KeyKind::kJoin, 3), make_key(3, KeyKind::kWrite, 0)));
+  EXPECT_FALSE(dependent(make_key(0, KeyKind::kJoin, 3), make_key(2, KeyKind::kWrite, 0)));
+  EXPECT_FALSE(dependent(make_key(1, KeyKind::kLocal, 0), make_key(2, KeyKind::kWrite, 0)));
+}
+
+}  // namespace
+}  // namespace protmc::checker
