@@ -25,7 +25,6 @@ void upsert_per_thread(std::vector<int32_t>& entries, int32_t pos, uint32_t thre
 
 void DporPolicy::begin_execution() {
   events_.clear();
-  clocks_.clear();
   thread_clock_.assign(1, Clock{});
   thread_events_.assign(1, 0);
   for (auto& v : vars_) {
@@ -67,7 +66,8 @@ DporPolicy::LockHistory& DporPolicy::lock(uint32_t index) {
 void DporPolicy::join(Clock& clock, int32_t pos) const {
   if (pos < 0) return;
   const uint32_t* other = clock_of(pos);
-  for (uint32_t i = 0; i < width_; ++i) clock[i] = std::max(clock[i], other[i]);
+  const uint32_t width = events_[static_cast<std::size_t>(pos)].width;
+  for (uint32_t i = 0; i < width; ++i) clock[i] = std::max(clock[i], other[i]);
 }
 
 std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
@@ -121,8 +121,10 @@ void DporPolicy::on_step(const StepRecord& record) {
   const uint32_t index = thread_events_[t]++;
   clock[t] = index + 1;
   analyse(t, record.key, record.value, clock, pos, record.step >= replay_until_);
-  events_.push_back(Event{t, index, record.key, record.value});
-  clocks_.insert(clocks_.end(), clock.begin(), clock.end());
+  events_.push_back(Event{t, index, record.key, record.value, width_});
+  const std::size_t base = static_cast<std::size_t>(pos) * kMaxThreads;
+  if (clocks_.size() < base + kMaxThreads) clocks_.resize(base + kMaxThreads);
+  std::copy_n(clock.begin(), width_, clocks_.begin() + static_cast<std::ptrdiff_t>(base));
   thread_clock_[t] = clock;
   if (kind_of(record.key) == KeyKind::kSpawn) {
     const uint32_t child = object_of(record.key);

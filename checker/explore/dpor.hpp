@@ -55,6 +55,7 @@ class DporPolicy final : public SchedulingPolicy {
     uint32_t index;  // position among its thread's events
     uint64_t key;
     uint32_t value;
+    uint32_t width;  // clock entries stored for it (threads that existed then)
   };
   struct VarHistory {
     int32_t last_write = -1;
@@ -95,7 +96,7 @@ class DporPolicy final : public SchedulingPolicy {
 
   // Per execution.
   std::vector<Event> events_;
-  std::vector<uint32_t> clocks_;  // kMaxThreads entries per event
+  std::vector<uint32_t> clocks_;  // kMaxThreads slots per event, `width` of them written
   std::vector<Clock> thread_clock_;
   uint32_t width_ = 1;  // threads created so far: clock entries in use
   std::vector<uint32_t> thread_events_;
