@@ -80,6 +80,7 @@ std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
               "enabled (does the model read a clock, a random number, or state kept across runs?)");
     return node.chosen;
   }
+  WakeupEvent first;
   if (node.wut.empty()) {
     // A fresh node: explore any enabled thread that is not asleep.
     uint32_t pick = UINT32_MAX;
@@ -92,12 +93,18 @@ std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
       }
     }
     if (pick == UINT32_MAX) return std::nullopt;
-    node.wut.add_root_child(WakeupEvent{pick, point.executor->pending_key(pick), 0});
+    first = WakeupEvent{pick, 0, 0};
+    next_subtree_.clear();
+  } else {
+    // The first branch of the wakeup tree leaves the tree while it is explored:
+    // insertions never descend into it (its event races with every inserted
+    // sequence's last event), so it need not stay as a placeholder.
+    first = node.wut.first();
+    node.wut.take_first_subtree(next_subtree_);
+    node.wut.pop_first();
   }
-  const WakeupEvent first = node.wut.first();
   CHECK_MSG(point.executor->is_enabled(first.thread),
             "DPOR wakeup sequence names a thread that is not enabled");
-  node.wut.take_first_subtree(next_subtree_);
   node.chosen = Decision{first.thread, first.value};
   node.chosen_key = point.executor->pending_key(first.thread);
   node.has_choice = true;
@@ -289,7 +296,6 @@ bool DporPolicy::next_execution() {
   while (depth_ > 0) {
     Node& node = stack_[depth_ - 1];
     const uint32_t t = node.chosen.thread;
-    node.wut.pop_first();
     if (!node.wut.has_root_child_for(t, false))
       node.done.push_back(WakeupEvent{t, node.chosen_key, 0});
     node.has_choice = false;

@@ -46,8 +46,8 @@ class WakeupTree {
   [[nodiscard]] bool has_root_child(uint32_t thread, uint32_t value) const;
   // Appends `event` as a new rightmost root child (a leaf).
   void add_root_child(const WakeupEvent& event);
-  // Moves the subtree below the first root child into `out` (cleared first);
-  // the first child stays as a leaf so that later insertions see it.
+  // Copies the subtree below the first root child into `out` (cleared first)
+  // and leaves the first child a leaf.
   void take_first_subtree(WakeupTree& out);
   // Removes the first root child.
   void pop_first();
