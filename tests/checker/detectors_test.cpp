@@ -287,6 +287,31 @@ TEST(Bounds, ExecutionBudgetGivesIncompleteNeverPass) {
   EXPECT_NE(result.stats.incomplete_reason.find("execution budget"), std::string::npos);
 }
 
+TEST(Bounds, PreemptionBoundPrunesSchedulesAndSaysSo) {
+  ExploreOptions unbounded;
+  unbounded.strategy = Strategy::kDfs;
+  ExploreResult full = explore(three_readers(), unbounded);
+  EXPECT_EQ(full.verdict, Verdict::kPass);
+
+  ExploreOptions bounded = unbounded;
+  bounded.bounds.preemption_bound = 0;
+  ExploreResult none = explore(three_readers(), bounded);
+  EXPECT_LT(none.stats.executions, full.stats.executions);
+  EXPECT_GT(none.stats.executions, 0u);
+  EXPECT_EQ(none.verdict, Verdict::kIncomplete);
+  EXPECT_NE(none.stats.incomplete_reason.find("preemption bound 0"), std::string::npos);
+
+  bounded.bounds.preemption_bound = 1;
+  ExploreResult one = explore(three_readers(), bounded);
+  EXPECT_GT(one.stats.executions, none.stats.executions);
+  EXPECT_LT(one.stats.executions, full.stats.executions);
+
+  bounded.bounds.preemption_bound = 100;  // larger than any schedule needs: nothing pruned
+  ExploreResult loose = explore(three_readers(), bounded);
+  EXPECT_EQ(loose.stats.executions, full.stats.executions);
+  EXPECT_EQ(loose.verdict, Verdict::kPass);
+}
+
 TEST(Bounds, SamplingStrategiesNeverPass) {
   for (Strategy s : {Strategy::kRandom, Strategy::kPct}) {
     ExploreOptions options;
