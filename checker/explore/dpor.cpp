@@ -33,6 +33,9 @@ void DporPolicy::begin_execution() {
   }
   for (auto& l : locks_) {
     l.last_exclusive = -1;
+    l.last_state_change = -1;
+    l.shared_ops.clear();
+    l.reader_blocker = -1;
     l.last_release = -1;
     l.shared.clear();
     l.shared_rels.clear();
@@ -127,7 +130,7 @@ void DporPolicy::on_step(const StepRecord& record) {
   Clock clock = thread_clock_[t];
   const uint32_t index = thread_events_[t]++;
   clock[t] = index + 1;
-  analyse(t, record.key, record.value, clock, pos, record.step >= replay_until_);
+  analyse(record, clock, pos, record.step >= replay_until_);
   events_.push_back(Event{t, index, record.key, record.value, width_});
   const std::size_t base = static_cast<std::size_t>(pos) * kMaxThreads;
   if (clocks_.size() < base + kMaxThreads) clocks_.resize(base + kMaxThreads);
@@ -159,18 +162,31 @@ void DporPolicy::on_step(const StepRecord& record) {
 void DporPolicy::on_blocked_at_end(uint32_t thread, uint64_t pending_key) {
   Clock clock = thread_clock_[thread];
   clock[thread] = thread_events_[thread] + 1;
-  analyse(thread, pending_key, 0, clock, -1, true);
+  StepRecord pending;
+  pending.thread = thread;
+  pending.key = pending_key;
+  analyse(pending, clock, -1, true);
 }
 
-void DporPolicy::analyse(uint32_t t, uint64_t key, uint32_t value, Clock& clock, int32_t pos,
-                         bool detect) {
-  const WakeupEvent self{t, key, value};
+void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bool detect) {
+  const uint32_t t = record.thread;
+  const uint64_t key = record.key;
+  const WakeupEvent self{t, key, record.value};
+  // Candidates are collected first and checked once every dependency is
+  // known: e races with this event only if no dependency d of another thread
+  // has e → d (otherwise e → d → this event, and reversing e alone is not a
+  // race and may not even be executable). Paths through e's own thread, such
+  // as an acquisition's own release, do not count: acquisitions race.
+  const Clock before = clock;
+  candidates_.clear();
+  dependencies_.clear();
   auto consider = [&](int32_t earlier) {
+    if (earlier >= 0) candidates_.push_back(earlier);
+  };
+  auto dep = [&](int32_t earlier) {
     if (earlier < 0) return;
-    if (detect && events_[static_cast<std::size_t>(earlier)].thread != t &&
-        !happens_before(earlier, clock)) {
-      race(earlier, self, pos);
-    }
+    dependencies_.push_back(earlier);
+    join(clock, earlier);
   };
   auto thread_of_pos = [this](int32_t p) { return events_[static_cast<std::size_t>(p)].thread; };
   const bool commit = pos >= 0;
@@ -187,7 +203,7 @@ void DporPolicy::analyse(uint32_t t, uint64_t key, uint32_t value, Clock& clock,
     case KeyKind::kRead: {
       VarHistory& h = var(object);
       consider(h.last_write);
-      join(clock, h.last_write);
+      dep(h.last_write);
       if (commit) upsert_per_thread(h.reads, pos, t, thread_of_pos);
       break;
     }
@@ -198,8 +214,8 @@ void DporPolicy::analyse(uint32_t t, uint64_t key, uint32_t value, Clock& clock,
       } else {
         for (int32_t r : h.reads) consider(r);
       }
-      join(clock, h.last_write);
-      for (int32_t r : h.reads) join(clock, r);
+      dep(h.last_write);
+      for (int32_t r : h.reads) dep(r);
       if (commit) {
         h.last_write = pos;
         h.reads.clear();
@@ -208,29 +224,64 @@ void DporPolicy::analyse(uint32_t t, uint64_t key, uint32_t value, Clock& clock,
     }
     case KeyKind::kAcquireExclusive: {
       LockHistory& h = lock(object);
-      if (h.shared.empty()) {
+      if (record.unconditional) {
+        // A writer-preferring down_write's first step acquires or queues in any
+        // state: it races with the latest state changes, like a write.
+        if (h.shared_ops.empty()) {
+          consider(h.last_state_change);
+        } else {
+          for (int32_t s : h.shared_ops) consider(s);
+        }
+      } else if (h.shared.empty()) {
+        // Needs the lock free: it can only go before a whole hold.
         consider(h.last_exclusive);
       } else {
-        for (int32_t s : h.shared) consider(s);
+        for (const auto& hold : h.shared) consider(hold.first);
       }
-      join(clock, h.last_release);
-      for (int32_t r : h.shared_rels) join(clock, r);
-      for (int32_t f : h.failed_tries) join(clock, f);
+      dep(h.last_state_change);
+      for (int32_t s : h.shared_ops) dep(s);
+      dep(h.last_exclusive);
+      for (const auto& hold : h.shared) dep(hold.latest);
+      dep(h.last_release);
+      for (int32_t r : h.shared_rels) dep(r);
+      for (int32_t f : h.failed_tries) dep(f);
       if (commit) {
-        h.last_exclusive = pos;
-        h.shared.clear();
-        h.shared_rels.clear();
-        h.failed_tries.clear();
+        h.last_state_change = pos;
+        h.shared_ops.clear();
+        if (record.disables_shared) h.reader_blocker = pos;
+        if (record.queued) {
+          // Queued, not acquired: the holders keep the lock, and their
+          // releases race with this step as with a failed trylock.
+          h.failed_tries.push_back(pos);
+        } else {
+          h.last_exclusive = pos;
+          h.shared.clear();
+          h.shared_rels.clear();
+          h.failed_tries.clear();
+        }
       }
       break;
     }
     case KeyKind::kAcquireShared: {
+      // A shared acquisition races with the step that last made it impossible:
+      // the exclusive acquisition, or the writer that queued ahead of readers.
       LockHistory& h = lock(object);
-      consider(h.last_exclusive);
-      join(clock, h.last_release);
-      for (int32_t f : h.failed_tries) join(clock, f);
+      consider(h.reader_blocker);
+      dep(h.reader_blocker);
+      dep(h.last_state_change);
+      dep(h.last_release);
+      for (int32_t f : h.failed_tries) dep(f);
       if (commit) {
-        upsert_per_thread(h.shared, pos, t, thread_of_pos);
+        auto hold = std::find_if(h.shared.begin(), h.shared.end(),
+                                 [&](const auto& x) { return thread_of_pos(x.first) == t; });
+        if (hold == h.shared.end()) {
+          h.shared.push_back({pos, pos, 1});
+        } else {
+          if (hold->depth == 0) hold->first = pos;
+          hold->latest = pos;
+          ++hold->depth;
+        }
+        upsert_per_thread(h.shared_ops, pos, t, thread_of_pos);
         h.failed_tries.clear();
       }
       break;
@@ -239,33 +290,57 @@ void DporPolicy::analyse(uint32_t t, uint64_t key, uint32_t value, Clock& clock,
       LockHistory& h = lock(object);
       if (h.shared.empty()) {
         consider(h.last_exclusive);
-        join(clock, h.last_exclusive);
       } else {
-        for (int32_t s : h.shared) {
-          consider(s);
-          join(clock, s);
-        }
+        for (const auto& hold : h.shared) consider(hold.first);
       }
+      dep(h.last_exclusive);
+      for (const auto& hold : h.shared) dep(hold.latest);
       if (commit) h.failed_tries.push_back(pos);
       break;
     }
     case KeyKind::kReleaseExclusive:
     case KeyKind::kReleaseShared: {
+      // Releases cannot move before their acquisition; they race only with
+      // steps that found the lock taken (failed trylocks, queued writers).
       LockHistory& h = lock(object);
       for (int32_t f : h.failed_tries) {
         consider(f);
-        join(clock, f);
+        dep(f);
+      }
+      const bool exclusive = kind_of(key) == KeyKind::kReleaseExclusive;
+      if (exclusive) {
+        dep(h.last_state_change);
+        for (int32_t s : h.shared_ops) dep(s);
+      } else {
+        dep(h.last_state_change);
       }
       if (commit) {
-        h.failed_tries.clear();
-        if (kind_of(key) == KeyKind::kReleaseExclusive) {
+        if (exclusive) {
+          h.failed_tries.clear();
           h.last_release = pos;
+          h.last_state_change = pos;
+          h.shared_ops.clear();
         } else {
           h.shared_rels.push_back(pos);
+          upsert_per_thread(h.shared_ops, pos, t, thread_of_pos);
+          for (auto& hold : h.shared) {
+            if (thread_of_pos(hold.first) == t && hold.depth > 0) --hold.depth;
+          }
         }
       }
       break;
     }
+  }
+  if (!detect) return;
+  for (int32_t e : candidates_) {
+    const Event& ev = events_[static_cast<std::size_t>(e)];
+    if (ev.thread == t || happens_before(e, before)) continue;
+    const bool through_other =
+        std::any_of(dependencies_.begin(), dependencies_.end(), [&](int32_t d) {
+          return events_[static_cast<std::size_t>(d)].thread != ev.thread &&
+                 clock_of(d)[ev.thread] > ev.index;
+        });
+    if (!through_other) race(e, self, pos);
   }
 }
 

@@ -61,10 +61,26 @@ class DporPolicy final : public SchedulingPolicy {
     int32_t last_write = -1;
     std::vector<int32_t> reads;  // latest read per thread since last_write
   };
+  // What DPOR remembers of a lock during one execution. Two views: the
+  // acquisition view (which acquisitions an acquisition that needs the lock
+  // free can be moved before) and the state view (every step that changed the
+  // lock's state, for a writer-preferring down_write's first step, which is
+  // enabled in every state and so can be moved before any of them).
   struct LockHistory {
-    int32_t last_exclusive = -1;        // latest exclusive acquisition
-    int32_t last_release = -1;          // latest exclusive release
-    std::vector<int32_t> shared;        // latest shared acquisition per thread since
+    int32_t last_state_change =
+        -1;  // latest exclusive-kind step (acquire, queue, release, failed try)
+    std::vector<int32_t> shared_ops;  // latest shared acquire/release per thread since
+    int32_t last_exclusive = -1;      // latest exclusive acquisition or writer queueing
+    int32_t reader_blocker = -1;      // latest step that made shared acquisition impossible
+    int32_t last_release = -1;        // latest exclusive release
+    // Per reading thread since last_exclusive: the acquisition that began its
+    // current hold (recursive read locks nest), its latest acquisition, depth.
+    struct SharedHold {
+      int32_t first;
+      int32_t latest;
+      uint32_t depth;
+    };
+    std::vector<SharedHold> shared;
     std::vector<int32_t> shared_rels;   // shared releases since last_exclusive
     std::vector<int32_t> failed_tries;  // failed trylocks since the last acquisition
   };
@@ -79,9 +95,8 @@ class DporPolicy final : public SchedulingPolicy {
   void join(Clock& clock, int32_t pos) const;
   // The races of a new event (executed at `pos`, or pending when pos == -1)
   // with the clock `clock` before its own dependencies are joined. Joins the
-  // dependencies into `clock` and updates the object histories when `commit`.
-  void analyse(uint32_t thread, uint64_t key, uint32_t value, Clock& clock, int32_t pos,
-               bool detect);
+  // dependencies into `clock` and updates the object histories when pos >= 0.
+  void analyse(const StepRecord& record, Clock& clock, int32_t pos, bool detect);
   void race(int32_t earlier, const WakeupEvent& later, int32_t later_pos);
   VarHistory& var(uint32_t index);
   LockHistory& lock(uint32_t index);
@@ -103,6 +118,8 @@ class DporPolicy final : public SchedulingPolicy {
   std::vector<VarHistory> vars_;
   std::vector<LockHistory> locks_;
   std::vector<WakeupEvent> scratch_;
+  std::vector<int32_t> candidates_;    // analyse(): possible races of the new event
+  std::vector<int32_t> dependencies_;  // analyse(): the steps it directly depends on
 };
 
 }  // namespace protmc::checker

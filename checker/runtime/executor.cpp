@@ -29,6 +29,7 @@ void Executor::reset() {
     th.spawn_body = nullptr;
     th.last_event = UINT32_MAX;
     th.last_spin = UINT32_MAX;
+    th.queued = false;
   }
   thread_count_ = 0;
   current_ = 0;
@@ -184,8 +185,10 @@ bool Executor::is_enabled(uint32_t thread) const {
   if (!th.started || th.finished) return false;
   if (const auto* op = std::get_if<LockOp>(&th.pending)) {
     const LockState& l = locks_[op->lock.index];
-    if (l.holder >= 0) return false;
-    return op->mode == LockMode::kShared || l.readers == 0;
+    if (op->mode == LockMode::kShared) return l.shared_available();
+    // A down_write on a writer-preferring rwsem can always queue first.
+    if (l.writer_blocks_readers && !th.queued) return true;
+    return l.exclusive_available();
   }
   if (const auto* op = std::get_if<JoinOp>(&th.pending))
     return threads_[op->thread.index]->finished;
@@ -241,6 +244,7 @@ VarId Executor::make_var(std::string_view name, uint64_t initial) {
 LockId Executor::make_lock(const LockSpec& spec) {
   LockState l;
   l.kind = spec.kind;
+  l.writer_blocks_readers = spec.kind == LockKind::kRwSem && spec.writer_blocks_readers;
   if (config_.recording) l.name = spec.name;
   if (config_.lock_graph != nullptr && config_.detectors.lock_order) {
     l.lock_class =

@@ -122,6 +122,7 @@ class Executor final : public Env {
     std::vector<HeldLock> held;
     uint32_t last_event = UINT32_MAX;  // trace index of its latest event
     uint32_t last_spin = UINT32_MAX;   // step of its latest spin hint
+    bool queued = false;               // its pending down_write has queued
   };
   struct VarState {
     uint64_t value = 0;
@@ -134,6 +135,12 @@ class Executor final : public Env {
     uint32_t lock_class = 0;
     int32_t holder = -1;  // exclusive holder
     uint32_t readers = 0;
+    bool writer_blocks_readers = false;
+    uint32_t queued_writers = 0;
+    [[nodiscard]] bool shared_available() const {
+      return holder < 0 && !(writer_blocks_readers && queued_writers > 0);
+    }
+    [[nodiscard]] bool exclusive_available() const { return holder < 0 && readers == 0; }
   };
   struct Unwind {};  // thrown inside a fiber to unwind it at the end of an execution
 

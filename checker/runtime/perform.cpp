@@ -133,6 +133,9 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
   uint64_t key = make_key(t, KeyKind::kLocal, 0);
   uint64_t shown_value = 0;
   bool wrote_watched = false;
+  bool disables_shared = false;
+  bool queued = false;
+  bool unconditional = false;
   bool spawned = false;
   std::optional<RaceHit> race;
   uint32_t race_var = 0;
@@ -178,7 +181,22 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
                    }
                  },
                  [&](const LockOp& op) {
-                   acquire(th, op.lock, op.mode);
+                   LockState& l = locks_[op.lock.index];
+                   const bool shared_before = l.shared_available();
+                   unconditional =
+                       op.mode == LockMode::kExclusive && l.writer_blocks_readers && !th.queued;
+                   if (op.mode == LockMode::kExclusive && !th.queued && !l.exclusive_available()) {
+                     // Writer-preferring rwsem: queue behind the holders; new readers now wait.
+                     th.queued = queued = true;
+                     ++l.queued_writers;
+                   } else {
+                     if (th.queued) {
+                       th.queued = false;
+                       --l.queued_writers;
+                     }
+                     acquire(th, op.lock, op.mode);
+                   }
+                   disables_shared = shared_before && !l.shared_available();
                    key = make_key(t,
                                   op.mode == LockMode::kShared ? KeyKind::kAcquireShared
                                                                : KeyKind::kAcquireExclusive,
@@ -186,11 +204,13 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
                  },
                  [&](const TryLockOp& op) {
                    const LockState& l = locks_[op.lock.index];
-                   const bool free =
-                       l.holder < 0 && (op.mode == LockMode::kShared || l.readers == 0);
+                   const bool free = op.mode == LockMode::kShared ? l.shared_available()
+                                                                  : l.exclusive_available();
+                   const bool shared_before = l.shared_available();
                    th.result = shown_value = free ? 1 : 0;
                    if (free) {
                      acquire(th, op.lock, op.mode);
+                     disables_shared = shared_before && !l.shared_available();
                      key = make_key(t,
                                     op.mode == LockMode::kShared ? KeyKind::kAcquireShared
                                                                  : KeyKind::kAcquireExclusive,
@@ -257,9 +277,12 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
   if (std::holds_alternative<YieldOp>(th.pending)) th.last_spin = step;
   schedule_.choices.push_back(Choice{t, decision.value});
   keys_.push_back(key);
-  if (config_.recording) record_event(th, th.pending, key, shown_value);
+  if (config_.recording) {
+    record_event(th, th.pending, key, shown_value);
+    if (queued) trace_.events.back().operation += " (waits: queued behind the holders)";
+  }
   ++step_;
-  policy.on_step(StepRecord{step, t, key, decision.value});
+  policy.on_step(StepRecord{step, t, key, decision.value, disables_shared, queued, unconditional});
 
   if (race) {
     const bool write = kind_of(key) == KeyKind::kWrite;
@@ -281,7 +304,7 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
     resume(child);
   }
   if (wrote_watched && !stop_) check_invariants();
-  if (!stop_) resume(t);
+  if (!stop_ && !queued) resume(t);  // a queued writer stays at its down_write
 }
 
 std::string Executor::lock_display(uint32_t lock) const {

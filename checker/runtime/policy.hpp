@@ -34,6 +34,16 @@ struct StepRecord {
   uint32_t thread = 0;
   uint64_t key = 0;    // executed event key (precise: a failed trylock is kTryFailed)
   uint32_t value = 0;  // choose value
+  // Lock steps: this step made shared acquisitions of the lock impossible
+  // (an exclusive acquisition of a free lock, or a writer queueing on a
+  // writer-preferring rw-semaphore held only by readers).
+  bool disables_shared = false;
+  // A down_write that queued behind the holders instead of acquiring.
+  bool queued = false;
+  // The first step of a down_write on a writer-preferring rwsem: enabled
+  // whatever the holders do (it acquires or queues), so it can be reordered
+  // before any reader's latest acquisition.
+  bool unconditional = false;
 };
 
 class SchedulingPolicy {
