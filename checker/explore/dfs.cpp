@@ -10,21 +10,20 @@ namespace protmc::checker {
 std::optional<Decision> DfsPolicy::pick(const SchedulingPoint& point) {
   const uint32_t k = point.step;
   if (k < stack_.size()) {
-    const Node& node = stack_[k];
-    const Decision d = node.alternatives[node.current];
+    const Decision d = arena_[stack_[k].current].decision;
     CHECK_MSG(point.executor->is_enabled(d.thread),
               "nondeterministic model: re-running a schedule prefix, the recorded thread is not "
               "enabled (does the model read a clock, a random number, or state kept across runs?)");
     return d;
   }
-  Node node;
-  const bool has_previous = k > 0 && !stack_.empty();
-  const uint32_t previous =
-      has_previous ? stack_.back().alternatives[stack_.back().current].thread : 0;
-  const uint32_t so_far = has_previous ? stack_.back().preemptions[stack_.back().current] : 0;
+  const Alternative* parent = stack_.empty() ? nullptr : &arena_[stack_.back().current];
+  const uint32_t previous = parent != nullptr ? parent->decision.thread : 0;
+  const uint32_t so_far = parent != nullptr ? parent->preemptions : 0;
   const bool previous_enabled =
-      has_previous &&
+      parent != nullptr &&
       std::find(point.enabled.begin(), point.enabled.end(), previous) != point.enabled.end();
+  Node node;
+  node.begin = node.current = static_cast<uint32_t>(arena_.size());
   // Under a bound the running thread goes first, so non-preemptive schedules come first.
   const bool bounded = preemption_bound_ != UINT32_MAX;
   for (int pass = 0; pass < 2; ++pass) {
@@ -38,21 +37,20 @@ std::optional<Decision> DfsPolicy::pick(const SchedulingPoint& point) {
         continue;
       }
       const uint32_t arity = std::max<uint32_t>(1, point.executor->pending_arity(t));
-      for (uint32_t v = 0; v < arity; ++v) {
-        node.alternatives.push_back(Decision{t, v});
-        node.preemptions.push_back(cost);
-      }
+      for (uint32_t v = 0; v < arity; ++v) arena_.push_back(Alternative{Decision{t, v}, cost});
     }
   }
-  CHECK(!node.alternatives.empty());  // the running thread is never pruned
-  stack_.push_back(std::move(node));
-  return stack_.back().alternatives[0];
+  node.end = static_cast<uint32_t>(arena_.size());
+  CHECK(node.end > node.begin);  // the running thread is never pruned
+  stack_.push_back(node);
+  return arena_[node.begin].decision;
 }
 
 bool DfsPolicy::next_execution() {
   while (!stack_.empty()) {
     Node& node = stack_.back();
-    if (++node.current < node.alternatives.size()) return true;
+    if (++node.current < node.end) return true;
+    arena_.resize(node.begin);
     stack_.pop_back();
   }
   return false;

@@ -22,14 +22,20 @@ class DfsPolicy final : public SchedulingPolicy {
   [[nodiscard]] bool pruned() const override { return pruned_; }
 
  private:
+  // A node's alternatives live in one stack-ordered arena: [begin, end).
+  struct Alternative {
+    Decision decision;
+    uint32_t preemptions;  // preemptions so far if this alternative is taken
+  };
   struct Node {
-    std::vector<Decision> alternatives;
-    std::vector<uint32_t> preemptions;  // preemptions so far if alternative i is taken
-    uint32_t current = 0;
+    uint32_t begin = 0;
+    uint32_t end = 0;
+    uint32_t current = 0;  // index into the arena
   };
   uint32_t preemption_bound_;
   bool pruned_ = false;
   std::vector<Node> stack_;
+  std::vector<Alternative> arena_;
 };
 
 }  // namespace protmc::checker
