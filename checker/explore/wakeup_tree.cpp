@@ -29,12 +29,8 @@ bool weak_initial(const WakeupEvent& p_event, std::span<const WakeupEvent> v, in
   return true;
 }
 
-void WakeupTree::clear() {
-  nodes_.clear();
-  nodes_.push_back(Node{});
-}
-
 bool WakeupTree::has_root_child_for(uint32_t thread, bool skip_first) const {
+  if (nodes_.empty()) return false;
   int32_t c = nodes_[0].first_child;
   if (skip_first && c != kNone) c = nodes_[c].next_sibling;
   for (; c != kNone; c = nodes_[c].next_sibling) {
@@ -44,6 +40,7 @@ bool WakeupTree::has_root_child_for(uint32_t thread, bool skip_first) const {
 }
 
 bool WakeupTree::has_root_child(uint32_t thread, uint32_t value) const {
+  if (nodes_.empty()) return false;
   for (int32_t c = nodes_[0].first_child; c != kNone; c = nodes_[c].next_sibling) {
     if (nodes_[c].event.thread == thread && nodes_[c].event.value == value) return true;
   }
@@ -51,6 +48,7 @@ bool WakeupTree::has_root_child(uint32_t thread, uint32_t value) const {
 }
 
 int32_t WakeupTree::append_child(int32_t parent, const WakeupEvent& event) {
+  if (nodes_.empty()) nodes_.push_back(Node{});  // the root
   const auto id = static_cast<int32_t>(nodes_.size());
   nodes_.push_back(Node{event, kNone, kNone});
   int32_t c = nodes_[parent].first_child;
@@ -87,6 +85,7 @@ void WakeupTree::pop_first() {
 }
 
 void WakeupTree::insert(std::vector<WakeupEvent>& v) {
+  if (nodes_.empty()) nodes_.push_back(Node{});  // the root
   int32_t node = 0;
   while (true) {
     if (v.empty()) return;  // an existing branch already extends v
@@ -108,6 +107,7 @@ void WakeupTree::insert(std::vector<WakeupEvent>& v) {
 
 std::vector<std::vector<WakeupEvent>> WakeupTree::leaves() const {
   std::vector<std::vector<WakeupEvent>> out;
+  if (nodes_.empty()) return out;
   std::vector<WakeupEvent> path;
   auto walk = [&](auto&& self, int32_t n) -> void {
     if (n != 0) path.push_back(nodes_[n].event);

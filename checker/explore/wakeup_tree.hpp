@@ -34,9 +34,9 @@ class WakeupTree {
  public:
   static constexpr int32_t kNone = -1;
 
-  WakeupTree() { clear(); }
-  void clear();
-  [[nodiscard]] bool empty() const { return nodes_[0].first_child == kNone; }
+  WakeupTree() = default;
+  void clear() { nodes_.clear(); }
+  [[nodiscard]] bool empty() const { return nodes_.empty() || nodes_[0].first_child == kNone; }
 
   // The first (leftmost) child of the root, which is explored next.
   [[nodiscard]] const WakeupEvent& first() const { return nodes_[nodes_[0].first_child].event; }
@@ -67,7 +67,9 @@ class WakeupTree {
   int32_t append_child(int32_t parent, const WakeupEvent& event);
   void copy_subtree(int32_t from_children, WakeupTree& out, int32_t out_parent) const;
 
-  std::vector<Node> nodes_;  // nodes_[0] is the root
+  // nodes_[0] is the root once anything was added; an empty vector is an
+  // empty tree, so fresh DPOR nodes cost no allocation.
+  std::vector<Node> nodes_;
 };
 
 }  // namespace protmc::checker
