@@ -25,6 +25,7 @@ void upsert_per_thread(std::vector<int32_t>& entries, int32_t pos, uint32_t thre
 
 void DporPolicy::begin_execution() {
   events_.clear();
+  clocks_used_ = 0;
   thread_clock_.assign(1, Clock{});
   thread_events_.assign(1, 0);
   for (auto& v : vars_) {
@@ -131,10 +132,11 @@ void DporPolicy::on_step(const StepRecord& record) {
   const uint32_t index = thread_events_[t]++;
   clock[t] = index + 1;
   analyse(record, clock, pos, record.step >= replay_until_);
-  events_.push_back(Event{t, index, record.key, record.value, width_});
-  const std::size_t base = static_cast<std::size_t>(pos) * kMaxThreads;
-  if (clocks_.size() < base + kMaxThreads) clocks_.resize(base + kMaxThreads);
-  std::copy_n(clock.begin(), width_, clocks_.begin() + static_cast<std::ptrdiff_t>(base));
+  const auto offset = static_cast<uint32_t>(clocks_used_);
+  events_.push_back(Event{t, index, record.key, record.value, width_, offset});
+  clocks_used_ += width_;
+  if (clocks_.size() < clocks_used_) clocks_.resize(std::max(clocks_used_, 2 * clocks_.size()));
+  std::copy_n(clock.begin(), width_, clocks_.begin() + offset);
   thread_clock_[t] = clock;
   if (kind_of(record.key) == KeyKind::kSpawn) {
     const uint32_t child = object_of(record.key);
@@ -337,7 +339,8 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
     if (ev.thread == t || happens_before(e, before)) continue;
     const bool through_other =
         std::any_of(dependencies_.begin(), dependencies_.end(), [&](int32_t d) {
-          return events_[static_cast<std::size_t>(d)].thread != ev.thread &&
+          const Event& dep_event = events_[static_cast<std::size_t>(d)];
+          return dep_event.thread != ev.thread && ev.thread < dep_event.width &&
                  clock_of(d)[ev.thread] > ev.index;
         });
     if (!through_other) race(e, self, pos);

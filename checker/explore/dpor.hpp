@@ -55,7 +55,8 @@ class DporPolicy final : public SchedulingPolicy {
     uint32_t index;  // position among its thread's events
     uint64_t key;
     uint32_t value;
-    uint32_t width;  // clock entries stored for it (threads that existed then)
+    uint32_t width;         // clock entries stored for it (threads that existed then)
+    uint32_t clock_offset;  // where they start in clocks_
   };
   struct VarHistory {
     int32_t last_write = -1;
@@ -86,7 +87,7 @@ class DporPolicy final : public SchedulingPolicy {
   };
 
   [[nodiscard]] const uint32_t* clock_of(int32_t pos) const {
-    return &clocks_[static_cast<std::size_t>(pos) * kMaxThreads];
+    return &clocks_[events_[static_cast<std::size_t>(pos)].clock_offset];
   }
   [[nodiscard]] bool happens_before(int32_t pos, const Clock& clock) const {
     const Event& e = events_[static_cast<std::size_t>(pos)];
@@ -111,7 +112,8 @@ class DporPolicy final : public SchedulingPolicy {
 
   // Per execution.
   std::vector<Event> events_;
-  std::vector<uint32_t> clocks_;  // kMaxThreads slots per event, `width` of them written
+  std::vector<uint32_t> clocks_;  // each event's `width` clock entries, back to back
+  std::size_t clocks_used_ = 0;
   std::vector<Clock> thread_clock_;
   uint32_t width_ = 1;  // threads created so far: clock entries in use
   std::vector<uint32_t> thread_events_;
