@@ -1,0 +1,236 @@
+// Inserting PTEs and huge PMDs from a driver's fault handler.
+//
+// Kernel sources read: mm/memory.c insert_pfn(), vmf_insert_pfn_prot(),
+// vmf_insert_pfn(), __vm_insert_mixed(), vmf_insert_mixed() of a v5.4-based
+// tree (the index holds no v5.3/v5.6 tag; these bodies are unchanged from
+// v5.3 apart from vmf_insert_mixed_prot(), which v5.6 added as
+// __vm_insert_mixed(vma, addr, pfn, pgprot, false) per commit 574c5b3d0e4c);
+// mm/huge_memory.c vmf_insert_pfn_pmd()/insert_pfn_pmd() (v5.3) and the
+// _prot variant of v5.7 were NOT read from the index in this session: written
+// from the v5.3 code as remembered; to be checked against the real tree.
+//
+// Simplified: the BUG_ON checks on VM_PFNMAP/VM_MIXEDMAP use the VMA's
+// constant kind (those bits never change after mmap); pfn_modify_allowed()
+// (L1TF) always allows; the mkwrite variants are not modelled; an inserted
+// PTE is always pte_mkspecial (CONFIG_ARCH_HAS_PTE_SPECIAL, no devmap pfns).
+#include <cstdio>
+#include <string>
+
+#include "model/mm/page_table.hpp"
+#include "model/mm/paths.hpp"
+
+namespace protmc::model {
+
+using checker::Access;
+using checker::FunctionScope;
+
+namespace {
+
+std::string hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+VmAreaCopy copy_vma(Env& env, const MmState& mm) {
+  VmAreaCopy copy;
+  copy.vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
+  copy.vm_page_prot = x86::pgprot_t{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  return copy;
+}
+
+// track_pfn_insert() (arch/x86/mm/pat.c, v5.3). Locks on entry: the caller's.
+x86::pgprot_t track_pfn_insert(Env& env, const MmState& mm, x86::pgprot_t prot, uint64_t pfn) {
+  if (!mm.knobs.pat_track_pfn_insert) return prot;
+  CHECK_MSG(mm.pfn_known(pfn), "track_pfn_insert of a pfn outside the model's memory");
+  FunctionScope scope(env, "track_pfn_insert");
+  const auto kind =
+      static_cast<MemoryKind>(env.load(mm.pfn_kind[mm.pfn_index(pfn)], Access::kMarked));
+  return x86::track_pfn_insert(prot, memtype_of(kind), mm.knobs);
+}
+
+// insert_pfn() (mm/memory.c, v5.3/v5.4, mkwrite == false):
+//   pte = get_locked_pte(mm, addr, &ptl);
+//   if (!pte_none(*pte)) goto out_unlock;      // left unchanged, still NOPAGE
+//   entry = pte_mkspecial(pfn_t_pte(pfn, prot));
+//   set_pte_at(mm, addr, pte, entry);
+//   out_unlock: pte_unmap_unlock(pte, ptl); return VM_FAULT_NOPAGE;
+// Locks held on entry: the fault path's; takes the PTE lock.
+vm_fault_t insert_pfn(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
+                      x86::pgprot_t prot) {
+  FunctionScope scope(env, "insert_pfn");
+  const LockId ptl = get_locked_pte(env, mm, addr);
+  const x86::pte_t old = ptep_get(env, mm, addr);
+  if (x86::pte_none(old)) {
+    const x86::pte_t entry = x86::pte_mkspecial(x86::pfn_pte(pfn, prot));
+    set_pte_at(env, mm, addr, entry);
+    if (env.recording()) {
+      env.annotate("pte[" + std::to_string(addr) + "]: none -> " + x86::describe_pte(entry));
+    }
+  } else if (env.recording()) {
+    env.annotate("pte[" + std::to_string(addr) +
+                 "] already present, left unchanged: " + x86::describe_pte(old));
+  }
+  spin_unlock(env, ptl);
+  return VM_FAULT_NOPAGE;
+}
+
+// vmf_insert_pfn_prot() (mm/memory.c, v5.3):
+//   BUG_ON(!(vma->vm_flags & (VM_PFNMAP|VM_MIXEDMAP))); ...
+//   if (addr < vma->vm_start || addr >= vma->vm_end) return VM_FAULT_SIGBUS;
+//   track_pfn_insert(vma, &pgprot, __pfn_to_pfn_t(pfn, PFN_DEV));
+//   return insert_pfn(vma, addr, __pfn_to_pfn_t(pfn, PFN_DEV), pgprot, false);
+// Locks held on entry: the fault path's.
+vm_fault_t vmf_insert_pfn_prot(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
+                               x86::pgprot_t pgprot) {
+  FunctionScope scope(env, "vmf_insert_pfn_prot");
+  if (mm.vma_is_anonymous()) {
+    env.fail("kernel-bug",
+             "BUG_ON(!(vma->vm_flags & (VM_PFNMAP|VM_MIXEDMAP))) in "
+             "vmf_insert_pfn_prot()");
+  }
+  if (addr < mm.vma.vm_start || addr >= mm.vma.vm_end) return VM_FAULT_SIGBUS;
+  pgprot = track_pfn_insert(env, mm, pgprot, pfn);
+  return insert_pfn(env, mm, addr, pfn, pgprot);
+}
+
+// vmf_insert_pfn() (mm/memory.c, v5.3):
+//   return vmf_insert_pfn_prot(vma, addr, pfn, vma->vm_page_prot);
+// The read of vma->vm_page_prot is plain. Locks held on entry: the fault path's.
+vm_fault_t vmf_insert_pfn(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn) {
+  FunctionScope scope(env, "vmf_insert_pfn");
+  const x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  return vmf_insert_pfn_prot(env, mm, addr, pfn, prot);
+}
+
+// vmf_insert_pfn(&cvma, ...): the same through a stack copy of the VMA.
+vm_fault_t vmf_insert_pfn(Env& env, const MmState& mm, const VmAreaCopy& cvma, uint64_t addr,
+                          uint64_t pfn) {
+  FunctionScope scope(env, "vmf_insert_pfn");
+  return vmf_insert_pfn_prot(env, mm, addr, pfn, cvma.vm_page_prot);
+}
+
+namespace {
+
+// __vm_insert_mixed() (mm/memory.c, v5.3; v5.6 passes pgprot in):
+//   BUG_ON(!vm_mixed_ok(vma, pfn));
+//   if (addr < vma->vm_start || addr >= vma->vm_end) return VM_FAULT_SIGBUS;
+//   track_pfn_insert(vma, &pgprot, pfn);
+//   ... pte_special: return insert_pfn(vma, addr, pfn, pgprot, mkwrite);
+vm_fault_t __vm_insert_mixed(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
+                             x86::pgprot_t pgprot) {
+  FunctionScope scope(env, "__vm_insert_mixed");
+  if (mm.vma.kind != VmaKind::kMixedMap) {
+    // vm_mixed_ok(): VM_MIXEDMAP, or a devmap/special pfn (TTM passes PFN_DEV,
+    // which is pfn_t_special only with PFN_SPECIAL): the model requires
+    // VM_MIXEDMAP.
+    env.fail("kernel-bug", "BUG_ON(!vm_mixed_ok(vma, pfn)) in __vm_insert_mixed(): pfn " +
+                               hex(pfn) + " inserted into a VMA without VM_MIXEDMAP");
+  }
+  if (addr < mm.vma.vm_start || addr >= mm.vma.vm_end) return VM_FAULT_SIGBUS;
+  pgprot = track_pfn_insert(env, mm, pgprot, pfn);
+  return insert_pfn(env, mm, addr, pfn, pgprot);
+}
+
+}  // namespace
+
+// vmf_insert_mixed() (mm/memory.c, v5.3): __vm_insert_mixed(vma, addr, pfn,
+// false), which starts with `pgprot_t pgprot = vma->vm_page_prot;` (plain).
+// Locks held on entry: the fault path's.
+vm_fault_t vmf_insert_mixed(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn) {
+  FunctionScope scope(env, "vmf_insert_mixed");
+  const x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  return __vm_insert_mixed(env, mm, addr, pfn, prot);
+}
+
+// vmf_insert_mixed(&cvma, ...) (TTM v5.3's fake VMA): reads the copy.
+vm_fault_t vmf_insert_mixed(Env& env, const MmState& mm, const VmAreaCopy& cvma, uint64_t addr,
+                            uint64_t pfn) {
+  FunctionScope scope(env, "vmf_insert_mixed");
+  return __vm_insert_mixed(env, mm, addr, pfn, cvma.vm_page_prot);
+}
+
+// vmf_insert_mixed_prot() (mm/memory.c, v5.6, commit 574c5b3d0e4c):
+//   return __vm_insert_mixed(vma, addr, pfn, pgprot, false);
+// Locks held on entry: the fault path's.
+vm_fault_t vmf_insert_mixed_prot(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
+                                 x86::pgprot_t pgprot) {
+  FunctionScope scope(env, "vmf_insert_mixed_prot");
+  return __vm_insert_mixed(env, mm, addr, pfn, pgprot);
+}
+
+namespace {
+
+// insert_pfn_pmd() (mm/huge_memory.c, v5.3):
+//   ptl = pmd_lock(mm, pmd);
+//   if (!pmd_none(*pmd)) { if (write) { ...same pfn: mkyoung/mkdirty... } goto out_unlock; }
+//   entry = pmd_mkhuge(pfn_t_pmd(pfn, prot));
+//   if (pfn_t_devmap(pfn)) entry = pmd_mkdevmap(entry);
+//   if (write) { entry = pmd_mkyoung(pmd_mkdirty(entry)); entry = maybe_pmd_mkwrite(entry, vma); }
+//   set_pmd_at(mm, addr, pmd, entry);
+//   out_unlock: spin_unlock(ptl);
+// No pgtable is deposited (arch_needs_pgtable_deposit() is false on x86).
+void insert_pfn_pmd(Env& env, const MmState& mm, uint32_t slot, uint64_t pfn, bool devmap,
+                    x86::pgprot_t prot, bool write) {
+  FunctionScope scope(env, "insert_pfn_pmd");
+  const LockId ptl = pmd_lock(env, mm);
+  const x86::pmd_t old = pmdp_get(env, mm, slot);
+  if (x86::pmd_none(old)) {
+    x86::pmd_t entry = x86::pmd_mkhuge(x86::pfn_pmd(pfn, prot));
+    if (devmap) entry = x86::pmd_mkdevmap(entry);
+    if (write) {
+      entry = x86::pmd_mkyoung(x86::pmd_mkdirty(entry));
+      // maybe_pmd_mkwrite(): plain read of vma->vm_flags.
+      if (env.load(mm.vma.vm_flags, Access::kPlain) & VM_WRITE) entry = x86::pmd_mkwrite(entry);
+    }
+    set_pmd_at(env, mm, slot, entry);
+    if (env.recording()) {
+      env.annotate("pmd[" + std::to_string(slot) + "]: none -> " + x86::describe_pmd(entry));
+    }
+  }
+  // A present PMD (a PTE table, or a huge entry) is left alone; the write
+  // upgrade of an existing huge entry is not modelled.
+  spin_unlock(env, ptl);
+}
+
+}  // namespace
+
+// vmf_insert_pfn_pmd_prot() (mm/huge_memory.c, v5.7; v5.3's
+// vmf_insert_pfn_pmd() is the same with pgprot = vma->vm_page_prot):
+//   BUG_ON(!(vma->vm_flags & VM_PFNMAP) && !pfn_t_devmap(pfn)); ...
+//   if (addr < vma->vm_start || addr >= vma->vm_end) return VM_FAULT_SIGBUS;
+//   track_pfn_insert(vma, &pgprot, pfn);
+//   insert_pfn_pmd(vma, addr, vmf->pmd, pfn, pgprot, write, pgtable);
+//   return VM_FAULT_NOPAGE;
+// Locks held on entry: the fault path's.
+vm_fault_t vmf_insert_pfn_pmd_prot(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
+                                   bool devmap, x86::pgprot_t pgprot, bool write) {
+  FunctionScope scope(env, "vmf_insert_pfn_pmd_prot");
+  if (mm.vma.kind != VmaKind::kPfnMap && !devmap) {
+    env.fail("kernel-bug",
+             "BUG_ON(!(vma->vm_flags & VM_PFNMAP) && !pfn_t_devmap(pfn)) in "
+             "vmf_insert_pfn_pmd_prot(): pfn " +
+                 hex(pfn));
+  }
+  const uint32_t slot = mm.pmd_index(addr);
+  const uint64_t haddr = mm.pmd_start(slot);
+  // The huge page must lie inside the VMA (transhuge_vma_suitable() in the
+  // fault path; the kernel checks addr < vm_end for haddr only).
+  if (haddr < mm.vma.vm_start || mm.pmd_end(slot) > mm.vma.vm_end) return VM_FAULT_SIGBUS;
+  pgprot = track_pfn_insert(env, mm, pgprot, pfn);
+  insert_pfn_pmd(env, mm, slot, pfn, devmap, pgprot, write);
+  return VM_FAULT_NOPAGE;
+}
+
+// vmf_insert_pfn_pmd() (mm/huge_memory.c, v5.3): pgprot = vma->vm_page_prot
+// (plain read), then as above. Locks held on entry: the fault path's.
+vm_fault_t vmf_insert_pfn_pmd(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn, bool devmap,
+                              bool write) {
+  FunctionScope scope(env, "vmf_insert_pfn_pmd");
+  const x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  return vmf_insert_pfn_pmd_prot(env, mm, addr, pfn, devmap, prot, write);
+}
+
+}  // namespace protmc::model

@@ -1,0 +1,163 @@
+// The core mm state of the kernel model: one mm_struct with its mmap_sem, one
+// vm_area_struct, the device address_space with its i_mmap_rwsem, the page
+// table (PMD slots, PTEs and their split page-table locks) and physical memory
+// (every pfn's owner and kind: the truth the properties compare against).
+//
+// Everything a kernel path can read or write concurrently is an engine
+// variable or lock; MmState itself only holds handles and constants, so it is
+// created once in a Program's main thread and shared by value or through a
+// shared_ptr with every thread of the execution.
+//
+// Layout (see docs/model.md, "Core mm state"):
+//   - Virtual addresses are page indices. The VMA is [0, nr_pages); vm_pgoff
+//     is its first page offset in the device address_space.
+//   - The page table is one PMD table of nr_pmds slots, slot s covering pages
+//     [s * pmd_pages, (s + 1) * pmd_pages) (HPAGE_PMD_NR == pmd_pages). A slot
+//     holds 0 (pmd_none), kPmdTable (a PTE table is present) or a huge pmd_t.
+//   - One PTE variable per small page: the slot's PTE table. A PTE table is
+//     never freed (free_pgtables() is not modelled), so the PTEs of a slot are
+//     all pte_none whenever the slot is not a table.
+//   - Split page-table locks as on x86-64 with USE_SPLIT_PTE_PTLOCKS and
+//     USE_SPLIT_PMD_PTLOCKS (include/linux/mm.h, v5.3): pte_lockptr(mm, pmd)
+//     is the lock of the PTE table page, so one lock per slot;
+//     pmd_lockptr(mm, pmd) is the lock of the page holding the PMD table, so
+//     one lock for every slot of the model's single PMD table. All are
+//     initialised by ptlock_init() and share one lockdep class, "ptl".
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checker/runtime/env.hpp"
+#include "model/arch/x86/pgtable_types.hpp"
+#include "model/kernel/knobs.hpp"
+#include "model/mm/memory_kinds.hpp"
+#include "model/mm/vm_flags.hpp"
+
+namespace protmc::model {
+
+using checker::Env;
+using checker::LockId;
+using checker::VarId;
+
+// What backs the VMA. vma_is_anonymous() is !vma->vm_ops; the two special
+// kinds are driver mappings (vm_ops set, vm_file set) with VM_PFNMAP or
+// VM_MIXEDMAP, which the kernel never changes after mmap.
+enum class VmaKind : uint8_t { kAnonymous, kPfnMap, kMixedMap };
+
+// The owner value of a free pfn.
+inline constexpr uint64_t kPfnFree = 0;
+
+// One pfn of the model's physical memory.
+struct PhysPageConfig {
+  MemoryKind kind = MemoryKind::kSystemCached;
+  uint64_t owner = kPfnFree;  // a driver-defined owner id (e.g. BO and page index); 0 = free
+};
+
+struct MmConfig {
+  uint32_t nr_pages = 4;   // small pages in the VMA
+  uint32_t pmd_pages = 2;  // small pages per huge PMD (HPAGE_PMD_NR)
+  VmaKind vma_kind = VmaKind::kMixedMap;
+  // vm_flags at mmap time; VM_PFNMAP/VM_MIXEDMAP are added from vma_kind.
+  vm_flags_t vm_flags = VM_READ | VM_WRITE | VM_SHARED | VM_MAYREAD | VM_MAYWRITE | VM_MAYSHARE;
+  // vm_page_prot at mmap time; default vm_get_page_prot(vm_flags).
+  bool has_initial_page_prot = false;
+  x86::pgprot_t initial_page_prot;
+  uint64_t vm_pgoff = 0;  // first page offset of the VMA in the device address_space
+  bool sev_active = false;
+  KernelKnobs knobs;
+  // Physical memory: pfns first_pfn, first_pfn + 1, ...
+  uint64_t first_pfn = 0x100;
+  std::vector<PhysPageConfig> memory;
+};
+
+// The vm_area_struct. Fields that the kernel never changes after mmap (range,
+// pgoff, vm_ops, vm_file, the VM_PFNMAP/VM_MIXEDMAP bits) are constants; the
+// fields mprotect and the proposals write are variables.
+struct VmAreaStruct {
+  uint64_t vm_start = 0;  // page index
+  uint64_t vm_end = 0;    // page index, exclusive
+  uint64_t vm_pgoff = 0;
+  VmaKind kind = VmaKind::kMixedMap;
+  VarId vm_flags;      // vm_flags_t
+  VarId vm_page_prot;  // pgprotval_t
+};
+
+struct MmState {
+  // Constants.
+  uint32_t nr_pages = 0;
+  uint32_t pmd_pages = 0;
+  uint32_t nr_pmds = 0;
+  bool sev_active = false;
+  KernelKnobs knobs;
+  uint64_t first_pfn = 0;
+
+  // mm_struct.
+  LockId mmap_sem;  // rwsem, class "mmap_sem"
+  VmAreaStruct vma;
+  // The device address_space (drm dev_mapping); the VMA is in its i_mmap
+  // tree unless it is anonymous.
+  LockId i_mmap_rwsem;  // rwsem, class "i_mmap_rwsem"
+
+  // Page table.
+  std::vector<VarId> pmd;        // per slot: 0, kPmdTable or a huge pmd_t
+  std::vector<LockId> pte_lock;  // per slot: pte_lockptr(), class "ptl"
+  LockId pmd_lock;               // pmd_lockptr() of the one PMD table, class "ptl"
+  std::vector<VarId> pte;        // per small page: pte_t
+
+  // Physical memory, per pfn (index pfn - first_pfn): owner id (kPfnFree when
+  // free) and MemoryKind. Written by drivers when memory changes hands or
+  // memtype; loaded (marked) by PAT's lookup_memtype() in track_pfn_insert().
+  std::vector<VarId> pfn_owner;
+  std::vector<VarId> pfn_kind;
+
+  // Ghost state for the properties (not kernel state).
+  // expected_pfn[page]: the pfn the mapping should map at this page offset of
+  // the VMA, 0 = no claim. Drivers set it (set_expected_pfn).
+  std::vector<VarId> expected_pfn;
+  // The vm_flags the last completed mprotect_fixup() installed (the mmap-time
+  // flags before any): what user space has been told the permissions are.
+  VarId committed_vm_flags;
+
+  bool vma_is_anonymous() const { return vma.kind == VmaKind::kAnonymous; }
+  // vma_is_special_huge() (include/linux/huge_mm.h, v5.7):
+  //   vma_is_dax(vma) || (vma->vm_file && (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)))
+  // read from the constant kind: those bits never change after mmap.
+  bool vma_is_special_huge() const { return vma.kind != VmaKind::kAnonymous; }
+  uint32_t pmd_index(uint64_t page) const { return static_cast<uint32_t>(page / pmd_pages); }
+  uint64_t pmd_start(uint32_t slot) const { return uint64_t{slot} * pmd_pages; }
+  uint64_t pmd_end(uint32_t slot) const { return pmd_start(slot) + pmd_pages; }
+  bool pfn_known(uint64_t pfn) const {
+    return pfn >= first_pfn && pfn - first_pfn < pfn_owner.size();
+  }
+  uint32_t pfn_index(uint64_t pfn) const { return static_cast<uint32_t>(pfn - first_pfn); }
+};
+
+// The value of a PMD slot that points to a PTE table (pmd_populate():
+// _PAGE_TABLE = PRESENT|RW|USER|ACCESSED|DIRTY with the table's pfn, here 0).
+inline constexpr x86::pmd_t kPmdTable{x86::PAGE_PRESENT | x86::PAGE_RW | x86::PAGE_USER |
+                                      x86::PAGE_ACCESSED | x86::PAGE_DIRTY};
+
+// Builds the state in the calling thread (normally the Program's main thread):
+// creates every variable and lock. Not visible; CHECKs the configuration.
+std::shared_ptr<const MmState> make_mm_state(Env& env, const MmConfig& config);
+
+// Driver-side updates of the physical-memory truth and of the expected
+// mapping, as marked stores (visible). `kind` may be omitted to keep it.
+void set_pfn_owner(Env& env, const MmState& mm, uint64_t pfn, uint64_t owner);
+void set_pfn_kind(Env& env, const MmState& mm, uint64_t pfn, MemoryKind kind);
+void set_expected_pfn(Env& env, const MmState& mm, uint64_t page, uint64_t pfn);
+
+// Debugger-style reads for properties and tests (peek, no event).
+x86::pte_t peek_pte(const Env& env, const MmState& mm, uint64_t page);
+x86::pmd_t peek_pmd(const Env& env, const MmState& mm, uint32_t slot);
+x86::pgprot_t peek_vm_page_prot(const Env& env, const MmState& mm);
+MemoryKind peek_pfn_kind(const Env& env, const MmState& mm, uint64_t pfn);
+
+// Whether a PMD value is a huge entry (pmd_trans_huge() || pmd_devmap()).
+constexpr bool pmd_is_huge(x86::pmd_t pmd) { return x86::pmd_large(pmd); }
+constexpr bool pmd_is_table(x86::pmd_t pmd) { return !x86::pmd_none(pmd) && !x86::pmd_large(pmd); }
+
+}  // namespace protmc::model

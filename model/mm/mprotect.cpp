@@ -1,0 +1,201 @@
+// mprotect(2): do_mprotect_pkey() -> mprotect_fixup() -> vma_set_page_prot()
+// -> change_protection() -> change_pmd_range() / change_huge_pmd() /
+// change_pte_range().
+//
+// Kernel sources: mm/mprotect.c (do_mprotect_pkey, mprotect_fixup,
+// change_protection_range, change_pmd_range, change_pte_range), mm/mmap.c
+// (vma_set_page_prot, vm_pgprot_modify, vma_wants_writenotify) and
+// mm/huge_memory.c (change_huge_pmd), v5.3. NOT read from the index in this
+// session: written from the v5.3 code as remembered and reference section 5.7;
+// to be checked against the real tree.
+//
+// Simplified: only whole-VMA ranges (no split_vma()/vma_merge(), so no
+// vma_adjust_trans_huge() split: a scenario models that split by calling
+// split_huge_pmd_address() under mmap_sem write); no accounting, no pkeys,
+// no mmu notifiers or TLB flushes, no NUMA hinting (prot_numa == 0);
+// vma_wants_writenotify() is false (the model's VMAs have no ->page_mkwrite
+// and no dirty accounting), so dirty_accountable is 0.
+#include <algorithm>
+#include <string>
+
+#include "model/mm/page_table.hpp"
+#include "model/mm/paths.hpp"
+
+namespace protmc::model {
+
+using checker::Access;
+using checker::FunctionScope;
+using checker::LockMode;
+
+// vma_set_page_prot() (mm/mmap.c, v5.3):
+//   unsigned long vm_flags = vma->vm_flags;
+//   vm_page_prot = vm_pgprot_modify(vma->vm_page_prot, vm_flags);
+//     // = pgprot_modify(oldprot, vm_get_page_prot(vm_flags))
+//   if (vma_wants_writenotify(vma, vm_page_prot)) {...}   // false here
+//   /* remove_protection_ptes reads vma->vm_page_prot without mmap_sem */
+//   WRITE_ONCE(vma->vm_page_prot, vm_page_prot);
+// Locks held on entry: mmap_sem (write).
+void vma_set_page_prot(Env& env, const MmState& mm) {
+  FunctionScope scope(env, "vma_set_page_prot");
+  const vm_flags_t vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
+  const x86::pgprot_t old{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  const x86::pgprot_t prot =
+      x86::pgprot_modify(old, x86::vm_get_page_prot(vm_flags, mm.sev_active), mm.knobs);
+  env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
+  if (env.recording()) {
+    env.annotate("vm_page_prot: " + x86::pgprot_flags_string(old) + " -> " +
+                 x86::pgprot_flags_string(prot));
+  }
+}
+
+namespace {
+
+// change_pte_range() (mm/mprotect.c, v5.3/v5.4), prot_numa == 0, dirty_accountable == 0:
+//   if (pmd_trans_unstable(pmd)) return 0;
+//   pte = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);
+//   do { oldpte = *pte;
+//        if (pte_present(oldpte)) {
+//          oldpte = ptep_modify_prot_start(vma, addr, pte);   // get_and_clear
+//          ptent = pte_modify(oldpte, newprot);
+//          ptep_modify_prot_commit(vma, addr, pte, oldpte, ptent);  // set_pte_at
+//          pages++; }
+//   } while (pte++, addr += PAGE_SIZE, addr != end);
+//   pte_unmap_unlock(pte - 1, ptl);
+uint64_t change_pte_range(Env& env, const MmState& mm, uint32_t slot, uint64_t addr, uint64_t end,
+                          x86::pgprot_t newprot) {
+  FunctionScope scope(env, "change_pte_range");
+  const x86::pmd_t pmd = pmdp_get(env, mm, slot);
+  if (x86::pmd_none(pmd) || pmd_is_huge(pmd)) return 0;  // pmd_trans_unstable()
+  uint64_t pages = 0;
+  const LockId ptl = pte_offset_map_lock(env, mm, slot);
+  for (; addr != end; ++addr) {
+    const x86::pte_t oldpte = ptep_get(env, mm, addr);
+    if (!x86::pte_present(oldpte)) continue;
+    const x86::pte_t started = ptep_get_and_clear(env, mm, addr);
+    const x86::pte_t ptent = x86::pte_modify(started, newprot, mm.knobs);
+    set_pte_at(env, mm, addr, ptent);
+    if (env.recording()) {
+      env.annotate("pte[" + std::to_string(addr) + "]: " + x86::describe_pte(started) + " -> " +
+                   x86::describe_pte(ptent));
+    }
+    ++pages;
+  }
+  spin_unlock(env, ptl);
+  return pages;
+}
+
+// change_huge_pmd() (mm/huge_memory.c, v5.3), prot_numa == 0:
+//   ptl = __pmd_trans_huge_lock(pmd, vma); if (!ptl) return 0;
+//   entry = pmdp_invalidate(vma, addr, pmd);
+//   entry = pmd_modify(entry, newprot);
+//   set_pmd_at(mm, addr, pmd, entry);
+//   spin_unlock(ptl); return HPAGE_PMD_NR;
+uint64_t change_huge_pmd(Env& env, const MmState& mm, uint32_t slot, x86::pgprot_t newprot) {
+  FunctionScope scope(env, "change_huge_pmd");
+  const LockId ptl = pmd_lock(env, mm);
+  const x86::pmd_t old = pmdp_get(env, mm, slot);
+  if (!pmd_is_huge(old)) {
+    spin_unlock(env, ptl);
+    return 0;
+  }
+  set_pmd_at(env, mm, slot, x86::pmd_clear_flags(old, x86::PAGE_PRESENT | x86::PAGE_PROTNONE));
+  const x86::pmd_t entry = x86::pmd_modify(old, newprot, mm.knobs);
+  set_pmd_at(env, mm, slot, entry);
+  if (env.recording()) {
+    env.annotate("pmd[" + std::to_string(slot) + "]: " + x86::describe_pmd(old) + " -> " +
+                 x86::describe_pmd(entry));
+  }
+  spin_unlock(env, ptl);
+  return mm.pmd_pages;
+}
+
+}  // namespace
+
+// change_protection() -> change_protection_range() -> change_pmd_range()
+// (mm/mprotect.c, v5.3):
+//   do { next = pmd_addr_end(addr, end);
+//        if (!is_swap_pmd(*pmd) && !pmd_trans_huge(*pmd) && !pmd_devmap(*pmd)
+//            && pmd_none_or_clear_bad_unless_trans_huge(pmd)) goto next;
+//        if (is_swap_pmd(*pmd) || pmd_trans_huge(*pmd) || pmd_devmap(*pmd)) {
+//          if (next - addr != HPAGE_PMD_SIZE) __split_huge_pmd(vma, pmd, addr, false, NULL);
+//          else { nr_ptes = change_huge_pmd(vma, pmd, addr, newprot, prot_numa);
+//                 if (nr_ptes) { pages += ...; goto next; } }
+//          /* fall through, the trans huge pmd just split */ }
+//        pages += change_pte_range(vma, pmd, addr, next, newprot, ...);
+//   next: ; } while (pmd++, addr = next, addr != end);
+// Locks held on entry: mmap_sem (write).
+uint64_t change_protection(Env& env, const MmState& mm, uint64_t start, uint64_t end,
+                           x86::pgprot_t newprot) {
+  FunctionScope scope(env, "change_protection");
+  uint64_t pages = 0;
+  uint64_t addr = start;
+  while (addr != end) {
+    const uint32_t slot = mm.pmd_index(addr);
+    const uint64_t next = std::min<uint64_t>(mm.pmd_end(slot), end);
+    const x86::pmd_t pmd = pmdp_get(env, mm, slot);
+    if (x86::pmd_none(pmd)) {
+      addr = next;
+      continue;
+    }
+    if (pmd_is_huge(pmd)) {
+      if (next - addr != mm.pmd_pages) {
+        __split_huge_pmd(env, mm, slot, addr);
+      } else if (const uint64_t nr = change_huge_pmd(env, mm, slot, newprot); nr != 0) {
+        pages += nr;
+        addr = next;
+        continue;
+      }
+    }
+    pages += change_pte_range(env, mm, slot, addr, next, newprot);
+    addr = next;
+  }
+  return pages;
+}
+
+// mprotect_fixup() (mm/mprotect.c, v5.3), whole VMA only:
+//   if (newflags == oldflags) return 0;
+//   ... (accounting, vma_merge, split_vma: not modelled)
+//   vma->vm_flags = newflags;
+//   dirty_accountable = vma_wants_writenotify(vma, vma->vm_page_prot);
+//   vma_set_page_prot(vma);
+//   change_protection(vma, start, end, vma->vm_page_prot, dirty_accountable, 0);
+// Locks held on entry: mmap_sem (write).
+int mprotect_fixup(Env& env, const MmState& mm, uint64_t start, uint64_t end, vm_flags_t newflags) {
+  FunctionScope scope(env, "mprotect_fixup");
+  CHECK_MSG(start == mm.vma.vm_start && end == mm.vma.vm_end,
+            "the model's mprotect covers the whole VMA (split_vma is not modelled)");
+  const vm_flags_t oldflags = env.load(mm.vma.vm_flags, Access::kPlain);
+  if (newflags == oldflags) return 0;
+  env.store(mm.vma.vm_flags, newflags, Access::kPlain);
+  vma_set_page_prot(env, mm);
+  const x86::pgprot_t newprot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  change_protection(env, mm, start, end, newprot);
+  // Ghost: from here on user space may rely on the new permissions.
+  env.store(mm.committed_vm_flags, newflags, Access::kMarked);
+  return 0;
+}
+
+// do_mprotect_pkey(start, len, prot, -1) (mm/mprotect.c, v5.3) for one VMA:
+//   down_write(&current->mm->mmap_sem);   (down_write_killable)
+//   newflags = calc_vm_prot_bits(prot, 0) | (vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC));
+//   /* newflags >> 4 shift VM_MAY% in place of VM_% */
+//   if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) error = -EACCES;
+//   else error = mprotect_fixup(vma, &prev, nstart, tmp, newflags);
+//   up_write(&current->mm->mmap_sem);
+int do_mprotect_pkey(Env& env, const MmState& mm, uint64_t start, uint64_t end, uint32_t prot) {
+  FunctionScope scope(env, "do_mprotect_pkey");
+  if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) return -22;  // -EINVAL
+  env.lock(mm.mmap_sem, LockMode::kExclusive);
+  const vm_flags_t flags = env.load(mm.vma.vm_flags, Access::kPlain);
+  const vm_flags_t newflags = vm_flags_t{prot} | (flags & ~(VM_READ | VM_WRITE | VM_EXEC));
+  int error = 0;
+  if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) {
+    error = -13;  // -EACCES
+  } else {
+    error = mprotect_fixup(env, mm, start, end, newflags);
+  }
+  env.unlock(mm.mmap_sem, LockMode::kExclusive);
+  return error;
+}
+
+}  // namespace protmc::model

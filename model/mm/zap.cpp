@@ -1,0 +1,201 @@
+// Zapping user mappings: zap_pte_range(), zap_huge_pmd(), zap_pmd_range(),
+// unmap_single_vma(), zap_page_range(), unmap_mapping_pages() /
+// unmap_mapping_range() and madvise(MADV_DONTNEED).
+//
+// Kernel sources read: mm/memory.c of a v5.4-based tree for zap_pte_range,
+// zap_pmd_range, unmap_single_vma, zap_page_range (unchanged from v5.3 in
+// the parts modelled); unmap_mapping_pages()/unmap_mapping_range_tree() of
+// v5.3-era patches (i_mmap_lock_write) and of the 2022 change to
+// i_mmap_lock_read (the knob unmap_i_mmap_lock); zap_huge_pmd() (mm/huge_memory.c)
+// of v5.3 (only vma_is_dax() skips the struct-page handling) and v5.7
+// (vma_is_special_huge()), as remembered (not read in this session);
+// madvise_dontneed_single_vma()/can_madv_dontneed_vma() (mm/madvise.c, v5.3),
+// also from memory, to be checked.
+//
+// Simplified: no mmu_gather/TLB flushing, no rss counters, no mmu notifiers;
+// the pgd/p4d/pud levels are one entry each (unmap_page_range calls
+// zap_pmd_range directly); there are no swap or migration entries;
+// untrack_pfn() and uprobe_munmap() are omitted.
+#include <algorithm>
+#include <string>
+
+#include "model/mm/page_table.hpp"
+#include "model/mm/paths.hpp"
+
+namespace protmc::model {
+
+using checker::FunctionScope;
+using checker::LockMode;
+
+// zap_pte_range() (mm/memory.c, v5.3) for pages [addr, end) of one slot:
+//   start_pte = pte_offset_map_lock(mm, pmd, addr, &ptl);
+//   do { ptent = *pte; if (pte_none(ptent)) continue;
+//        if (pte_present(ptent)) { page = vm_normal_page(...);  // NULL: special
+//          ptent = ptep_get_and_clear_full(mm, addr, pte, tlb->fullmm); ... continue; }
+//   } while (pte++, addr += PAGE_SIZE, addr != end);
+//   pte_unmap_unlock(start_pte, ptl);
+// Locks held on entry: the caller's; takes the PTE lock.
+void zap_pte_range(Env& env, const MmState& mm, uint32_t slot, uint64_t addr, uint64_t end) {
+  FunctionScope scope(env, "zap_pte_range");
+  const LockId ptl = pte_offset_map_lock(env, mm, slot);
+  for (; addr != end; ++addr) {
+    const x86::pte_t ptent = ptep_get(env, mm, addr);
+    if (x86::pte_none(ptent)) continue;
+    if (x86::pte_present(ptent)) ptep_get_and_clear(env, mm, addr);
+  }
+  spin_unlock(env, ptl);
+}
+
+// zap_huge_pmd() (mm/huge_memory.c, v5.3 / v5.7):
+//   ptl = __pmd_trans_huge_lock(pmd, vma); if (!ptl) return 0;
+//   orig_pmd = pmdp_huge_get_and_clear_full(tlb->mm, addr, pmd, tlb->fullmm);
+//   if (vma_is_dax(vma)) {...}                   // v5.7: vma_is_special_huge(vma)
+//   else ... page = pmd_page(orig_pmd); page_remove_rmap(page, true); ...
+//   spin_unlock(ptl); return 1;
+// A special (PFN-mapped) huge PMD reaching pmd_page() is a kernel-bug finding
+// when the knob special_huge_split is pmd_page (v5.3, no vma_is_special_huge()).
+// Locks held on entry: the caller's; takes pmd_lock.
+bool zap_huge_pmd(Env& env, const MmState& mm, uint32_t slot) {
+  FunctionScope scope(env, "zap_huge_pmd");
+  // __pmd_trans_huge_lock(): take pmd_lock, keep it if the entry is (still) huge.
+  const LockId ptl = pmd_lock(env, mm);
+  if (!pmd_is_huge(pmdp_get(env, mm, slot))) {
+    spin_unlock(env, ptl);
+    return false;
+  }
+  const x86::pmd_t orig = pmdp_huge_get_and_clear(env, mm, slot);
+  if (mm.vma_is_special_huge() && mm.knobs.special_huge_split == SpecialHugeSplit::kPmdPage) {
+    env.fail("kernel-bug", "zap_huge_pmd(): pmd_page() on the special (PFN-mapped) huge PMD " +
+                               std::to_string(slot) + " (" + x86::describe_pmd(orig) +
+                               "): only vma_is_dax() VMAs skip the struct-page handling");
+  }
+  spin_unlock(env, ptl);
+  return true;
+}
+
+// zap_pmd_range() (mm/memory.c, v5.3):
+//   do { next = pmd_addr_end(addr, end);
+//        if (is_swap_pmd(*pmd) || pmd_trans_huge(*pmd) || pmd_devmap(*pmd)) {
+//          if (next - addr != HPAGE_PMD_SIZE) __split_huge_pmd(vma, pmd, addr, false, NULL);
+//          else if (zap_huge_pmd(tlb, vma, pmd, addr)) goto next;
+//          /* fall through */ }
+//        if (pmd_none_or_trans_huge_or_clear_bad(pmd)) goto next;
+//        next = zap_pte_range(tlb, vma, pmd, addr, next, details);
+//   next: cond_resched(); } while (pmd++, addr = next, addr != end);
+// The lockless *pmd checks are marked loads (pmd_read_atomic()).
+// Locks held on entry: the caller's (mmap_sem read or i_mmap_rwsem).
+void zap_pmd_range(Env& env, const MmState& mm, uint64_t addr, uint64_t end) {
+  FunctionScope scope(env, "zap_pmd_range");
+  while (addr != end) {
+    const uint32_t slot = mm.pmd_index(addr);
+    const uint64_t next = std::min<uint64_t>(mm.pmd_end(slot), end);
+    if (pmd_is_huge(pmdp_get(env, mm, slot))) {
+      if (next - addr != mm.pmd_pages) {
+        __split_huge_pmd(env, mm, slot, addr);
+      } else if (zap_huge_pmd(env, mm, slot)) {
+        addr = next;
+        continue;
+      }
+    }
+    const x86::pmd_t pmd = pmdp_get(env, mm, slot);
+    if (!x86::pmd_none(pmd) && !pmd_is_huge(pmd)) zap_pte_range(env, mm, slot, addr, next);
+    addr = next;
+  }
+}
+
+// unmap_single_vma() (mm/memory.c, v5.3) -> unmap_page_range() -> zap_pmd_range().
+//   start = max(vma->vm_start, start_addr); end = min(vma->vm_end, end_addr); ...
+// Locks held on entry: the caller's.
+void unmap_single_vma(Env& env, const MmState& mm, uint64_t start_addr, uint64_t end_addr) {
+  FunctionScope scope(env, "unmap_single_vma");
+  const uint64_t start = std::max(mm.vma.vm_start, start_addr);
+  if (start >= mm.vma.vm_end) return;
+  const uint64_t end = std::min(mm.vma.vm_end, end_addr);
+  if (end <= mm.vma.vm_start) return;
+  if (start != end) zap_pmd_range(env, mm, start, end);  // unmap_page_range()
+}
+
+// zap_page_range() (mm/memory.c, v5.3): unmap_single_vma() of every VMA in
+// [start, start + size); here the one VMA. Locks held on entry: mmap_sem
+// (read, for madvise).
+void zap_page_range(Env& env, const MmState& mm, uint64_t start, uint64_t size) {
+  FunctionScope scope(env, "zap_page_range");
+  unmap_single_vma(env, mm, start, start + size);
+}
+
+namespace {
+
+// unmap_mapping_range_tree() (mm/memory.c, v5.3) for the model's one VMA:
+//   vba = vma->vm_pgoff; vea = vba + vma_pages(vma) - 1;
+//   zba = max(first_index, vba); zea = min(last_index, vea);
+//   unmap_mapping_range_vma(vma, ((zba - vba) << PAGE_SHIFT) + vma->vm_start,
+//                           ((zea - vba + 1) << PAGE_SHIFT) + vma->vm_start, details);
+// (unmap_mapping_range_vma() is zap_page_range_single() -> unmap_single_vma().)
+void unmap_mapping_range_tree(Env& env, const MmState& mm, uint64_t first_index,
+                              uint64_t last_index) {
+  FunctionScope scope(env, "unmap_mapping_range_tree");
+  const uint64_t vba = mm.vma.vm_pgoff;
+  const uint64_t vea = vba + (mm.vma.vm_end - mm.vma.vm_start) - 1;
+  if (last_index < vba || first_index > vea) return;  // vma_interval_tree_foreach
+  const uint64_t zba = std::max(first_index, vba);
+  const uint64_t zea = std::min(last_index, vea);
+  FunctionScope single(env, "zap_page_range_single");
+  unmap_single_vma(env, mm, zba - vba + mm.vma.vm_start, zea - vba + 1 + mm.vma.vm_start);
+}
+
+}  // namespace
+
+// unmap_mapping_pages() (mm/memory.c, v5.3):
+//   details.check_mapping = even_cows ? NULL : mapping;
+//   first_index = start; last_index = start + nr - 1; (nr == 0: to ULONG_MAX)
+//   i_mmap_lock_write(mapping);     // i_mmap_lock_read() from v5.17: knob
+//   if (unlikely(!RB_EMPTY_ROOT(&mapping->i_mmap.rb_root)))
+//           unmap_mapping_range_tree(&mapping->i_mmap, &details);
+//   i_mmap_unlock_write(mapping);
+// Locks held on entry: none of the mm's (TTM holds the BO's reservation).
+// check_mapping only matters for COWed anonymous pages, which the model has not.
+void unmap_mapping_pages(Env& env, const MmState& mm, uint64_t start, uint64_t nr, bool even_cows) {
+  FunctionScope scope(env, "unmap_mapping_pages");
+  (void)even_cows;
+  uint64_t last = start + nr - 1;
+  if (nr == 0 || last < start) last = UINT64_MAX;
+  const LockMode mode =
+      mm.knobs.unmap_i_mmap_lock == IMmapLockMode::kRead ? LockMode::kShared : LockMode::kExclusive;
+  env.lock(mm.i_mmap_rwsem, mode);
+  if (!mm.vma_is_anonymous()) unmap_mapping_range_tree(env, mm, start, last);
+  env.unlock(mm.i_mmap_rwsem, mode);
+}
+
+// unmap_mapping_range() (mm/memory.c, v5.3): converts the byte hole to page
+// offsets and calls unmap_mapping_pages(). Here holebegin and holelen are
+// already in pages (holelen == 0: to the end of the file).
+void unmap_mapping_range(Env& env, const MmState& mm, uint64_t holebegin, uint64_t holelen,
+                         bool even_cows) {
+  FunctionScope scope(env, "unmap_mapping_range");
+  unmap_mapping_pages(env, mm, holebegin, holelen, even_cows);
+}
+
+// madvise_dontneed_single_vma() (mm/madvise.c, v5.3) behind
+// madvise_dontneed_free(): can_madv_dontneed_vma() refuses VM_LOCKED,
+// VM_HUGETLB and VM_PFNMAP VMAs (-EINVAL), then
+//   zap_page_range(vma, start, end - start);
+// Locks held on entry: mmap_sem (read).
+int madvise_dontneed_single_vma(Env& env, const MmState& mm, uint64_t start, uint64_t end) {
+  FunctionScope scope(env, "madvise_dontneed_single_vma");
+  if (mm.vma.kind == VmaKind::kPfnMap) return -22;  // -EINVAL
+  zap_page_range(env, mm, start, end - start);
+  return 0;
+}
+
+// do_madvise(start, len, MADV_DONTNEED) (mm/madvise.c, v5.3):
+// madvise_need_mmap_write() is false for MADV_DONTNEED, so down_read(&mm->mmap_sem).
+int do_madvise_dontneed(Env& env, const MmState& mm, uint64_t start, uint64_t end) {
+  FunctionScope scope(env, "do_madvise");
+  env.lock(mm.mmap_sem, LockMode::kShared);
+  const int ret = madvise_dontneed_single_vma(env, mm, std::max(start, mm.vma.vm_start),
+                                              std::min(end, mm.vma.vm_end));
+  env.unlock(mm.mmap_sem, LockMode::kShared);
+  return ret;
+}
+
+}  // namespace protmc::model
