@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -364,6 +365,24 @@ TEST(Replay, ReproducesTheFindingAndRecordsKernelStyleEvents) {
       again.trace.events.begin(), again.trace.events.end(),
       [](const TraceEvent& e) { return e.operation == "mutex_lock" && e.object == "fork0"; });
   EXPECT_TRUE(saw_lock);
+}
+
+TEST(Replay, AModelThatKeepsStateAcrossExecutionsIsANondeterminismError) {
+  // The model fails only in its first run: the recorded re-run cannot
+  // reproduce it, and the report must say so instead of trusting the finding.
+  auto runs = std::make_shared<int>(0);
+  Program program{"stateful", [runs](Env& env) {
+                    VarId x = env.make_var("x", 0);
+                    ThreadId t = env.spawn("t", [=](Env& e) { e.store(x, 1, Access::kMarked); });
+                    env.join(t);
+                    if ((*runs)++ == 0) env.fail("flaky", "only the first time");
+                  }};
+  ExploreResult result = explore(program, ExploreOptions{});
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_FALSE(result.findings[0].reproduced);
+  EXPECT_NE(result.findings[0].finding.message.find("nondeterminism error"), std::string::npos);
+  EXPECT_NE(result.findings[0].finding.message.find("keep state across executions"),
+            std::string::npos);
 }
 
 TEST(Replay, AnEditedScheduleIsReportedAsDiverged) {
