@@ -1,0 +1,97 @@
+// Proposal "dma-mmap-prepare": Christoph Hellwig's dma-mmap-improvements
+// branch (dma_mmap_prepare() / dma_mmap_fault(), never merged), applied to a
+// TTM BO: one prot for the whole mapping is computed at mmap time into
+// vma->vm_page_prot (dma_pgprot(): pgprot_decrypted() when the memory is
+// decrypted, the caching of the memory), and the fault inserts every page
+// with the VMA's prot. Andy Lutomirski's objection in the thread: this
+// assumes every page of the mapping, at every moment, needs the same
+// attributes — a BO that moves to a placement with other attributes breaks it.
+//
+// Kernel sources: the branch itself was NOT read (it is not in the index);
+// dma_pgprot() (kernel/dma/mapping.c, v5.4) as remembered:
+//   if (force_dma_unencrypted(dev)) prot = pgprot_decrypted(prot);
+//   if (dev_is_dma_coherent(dev)) return prot;
+//   if (attrs & DMA_ATTR_WRITE_COMBINE) return pgprot_writecombine(prot);
+//   return pgprot_dmacoherent(prot);
+// Here the caching comes from ttm_io_prot() of the placement at mmap time,
+// and the decryption applies to memory that needs it (VRAM, DMA-pool pages).
+#include "model/mm/paths.hpp"
+#include "model/proposals/proposal.hpp"
+#include "model/ttm/ttm_bo_vm.hpp"
+
+namespace protmc::model {
+namespace proposals::dma_mmap_prepare {
+
+using checker::Access;
+using checker::FunctionScope;
+
+// The driver's ->mmap: ttm_bo_mmap() then dma_mmap_prepare(). Locks held on
+// entry: mmap_sem (write). The BO's placement is read under its reservation.
+//   prot = ttm_io_prot(bo->mem.placement, vma->vm_page_prot);
+//   if (memory is decrypted) prot = pgprot_decrypted(prot);
+//   vma->vm_page_prot = prot;       (plain: the VMA is not yet visible in the kernel)
+void ttm_bo_mmap(Env& env, const TtmState& ttm) {
+  FunctionScope scope(env, "dma_mmap_prepare");
+  const MmState& mm = *ttm.mm;
+  env.lock(ttm.resv);
+  const TtmPlacement mem = ttm_bo_read_mem(env, ttm);
+  env.unlock(ttm.resv);
+  x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  prot = ttm_io_prot(ttm, mem, prot);
+  if (mem == TtmPlacement::kVram || mem == TtmPlacement::kSystemDma) {
+    prot = x86::pgprot_decrypted(prot);  // force_dma_unencrypted() / iomem
+  }
+  env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
+  if (env.recording()) env.annotate("vm_page_prot = " + x86::pgprot_flags_string(prot));
+}
+
+// dma_mmap_fault() as a TTM fault path: the v5.6 ttm_bo_vm_fault_reserved()
+// shape (reservation, io_reserve_mutex, prefault) inserting with
+// vmf_insert_mixed(vma, ...), i.e. the VMA's prot. Locks held on entry:
+// mmap_sem (read).
+vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
+  FunctionScope scope(env, "dma_mmap_fault");
+  const MmState& mm = *ttm.mm;
+  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
+  if (ret) return ret;
+  const TtmPlacement mem = ttm_bo_read_mem(env, ttm);
+  const uint32_t man = ttm_mem_reg_of(mem).mem_type;
+  ret = VM_FAULT_NOPAGE;
+  ttm_mem_io_lock(env, ttm, man);
+  uint64_t address = vmf.address;
+  uint64_t page_offset = ttm_bo_page_offset(ttm, address);
+  const uint64_t page_last = ttm_bo_page_last(ttm);
+  if (page_offset >= ttm.num_pages) {
+    ret = VM_FAULT_SIGBUS;
+  } else {
+    for (uint64_t i = 0; i < TTM_BO_VM_NUM_PREFAULT; ++i) {
+      const uint64_t pfn = ttm_bo_pfn(ttm, mem, page_offset);
+      ret = mm.vma.kind == VmaKind::kMixedMap ? vmf_insert_mixed(env, mm, address, pfn)
+                                              : vmf_insert_pfn(env, mm, address, pfn);
+      if (ret & VM_FAULT_ERROR) {
+        if (i == 0) break;
+        ret = VM_FAULT_NOPAGE;
+        break;
+      }
+      address += 1;
+      if (++page_offset >= page_last) break;
+    }
+    if (!(ret & VM_FAULT_ERROR)) ret = VM_FAULT_NOPAGE;
+  }
+  ttm_mem_io_unlock(env, ttm, man);
+  env.unlock(ttm.resv);
+  return ret;
+}
+
+}  // namespace proposals::dma_mmap_prepare
+
+Proposal make_dma_mmap_prepare_proposal() {
+  return Proposal{"dma-mmap-prepare",
+                  "Christoph Hellwig's dma-mmap-improvements branch: one prot for the whole "
+                  "mapping computed at mmap time into vm_page_prot; faults insert with the "
+                  "VMA's prot",
+                  &proposals::dma_mmap_prepare::ttm_bo_vm_fault,
+                  &proposals::dma_mmap_prepare::ttm_bo_mmap};
+}
+
+}  // namespace protmc::model

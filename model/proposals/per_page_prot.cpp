@@ -1,0 +1,112 @@
+// Proposal "per-page-prot": what landed in v5.6 ("mm: Add a
+// vmf_insert_mixed_prot() function", 574c5b3d0e4c, and "mm, drm/ttm: Fix vm
+// page protection handling", 5379e4dd3220): the fault path computes the prot
+// per fault, starting from vma->vm_page_prot, and passes it to
+// vmf_insert_mixed_prot()/vmf_insert_pfn_prot(); the VMA is never written.
+//
+// Kernel sources read: the 5379e4dd3220 diff of
+// drivers/gpu/drm/ttm/ttm_bo_vm.c (its context shows the v5.4-v5.6
+// ttm_bo_vm_fault_reserved() with the "Never error on prefaulted PTEs" loop
+// and ttm_bo_vm_fault() switching from vm_get_page_prot(vma->vm_flags) to
+// vma->vm_page_prot), and the v5.4 "drm/ttm: Convert vm callbacks to
+// helpers" patch for the rest of ttm_bo_vm_fault_reserved().
+#include "model/mm/paths.hpp"
+#include "model/proposals/proposal.hpp"
+#include "model/ttm/ttm_bo_vm.hpp"
+
+namespace protmc::model {
+namespace proposals::per_page_prot {
+
+using checker::Access;
+using checker::FunctionScope;
+
+// ttm_bo_vm_fault_reserved(vmf, prot, num_prefault) (ttm_bo_vm.c, v5.6).
+// Locks held on entry: mmap_sem (read), resv.
+//   struct ttm_mem_type_manager *man = &bdev->man[bo->mem.mem_type];
+//   [SG check, fault_reserve_notify, ttm_bo_vm_fault_idle: not modelled]
+//   err = ttm_mem_io_lock(man, true); err = ttm_mem_io_reserve_vm(bo);
+//   page_offset = ...; page_last = ...;
+//   if (unlikely(page_offset >= bo->num_pages)) { ret = VM_FAULT_SIGBUS; goto out_io_unlock; }
+//   prot = ttm_io_prot(bo->mem.placement, prot);
+//   if (!bo->mem.bus.is_iomem) { ttm_tt_populate(); }
+//   else prot = pgprot_decrypted(prot);   /* Iomem should not be marked encrypted */
+//   for (i = 0; i < num_prefault; ++i) {
+//     pfn = is_iomem ? ttm_bo_io_mem_pfn(bo, page_offset) : page_to_pfn(ttm->pages[page_offset]);
+//     if (vma->vm_flags & VM_MIXEDMAP)
+//       ret = vmf_insert_mixed_prot(vma, address, __pfn_to_pfn_t(pfn, PFN_DEV), prot);
+//     else
+//       ret = vmf_insert_pfn_prot(vma, address, pfn, prot);
+//     /* Never error on prefaulted PTEs */
+//     if (unlikely((ret & VM_FAULT_ERROR))) { if (i == 0) goto out_io_unlock; else break; }
+//     address += PAGE_SIZE;
+//     if (unlikely(++page_offset >= page_last)) break;
+//   }
+//   ret = VM_FAULT_NOPAGE;
+// out_io_unlock: ttm_mem_io_unlock(man); return ret;
+vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf, x86::pgprot_t prot,
+                                    uint64_t num_prefault) {
+  FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
+  const MmState& mm = *ttm.mm;
+  const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
+  const uint32_t man = ttm_mem_reg_of(mem).mem_type;
+  vm_fault_t ret = VM_FAULT_NOPAGE;
+  ttm_mem_io_lock(env, ttm, man);
+  uint64_t address = vmf.address;
+  uint64_t page_offset = ttm_bo_page_offset(ttm, address);
+  const uint64_t page_last = ttm_bo_page_last(ttm);
+  if (page_offset >= ttm.num_pages) {
+    ret = VM_FAULT_SIGBUS;
+  } else {
+    prot = ttm_io_prot(ttm, mem, prot);
+    const bool is_iomem = ttm_mem_reg_of(mem).bus_is_iomem;
+    if (is_iomem) prot = x86::pgprot_decrypted(prot);
+    for (uint64_t i = 0; i < num_prefault; ++i) {
+      const uint64_t pfn = ttm_bo_pfn(ttm, mem, page_offset);
+      if (mm.vma.kind == VmaKind::kMixedMap) {
+        ret = vmf_insert_mixed_prot(env, mm, address, pfn, prot);
+      } else {
+        ret = vmf_insert_pfn_prot(env, mm, address, pfn, prot);
+      }
+      if (ret & VM_FAULT_ERROR) {
+        if (i == 0) break;  // goto out_io_unlock with the error
+        ret = VM_FAULT_NOPAGE;
+        break;
+      }
+      address += 1;
+      if (++page_offset >= page_last) break;
+    }
+    if (!(ret & VM_FAULT_ERROR)) ret = VM_FAULT_NOPAGE;
+  }
+  ttm_mem_io_unlock(env, ttm, man);
+  return ret;
+}
+
+// ttm_bo_vm_fault() (ttm_bo_vm.c, v5.6). Locks held on entry: mmap_sem (read).
+//   ret = ttm_bo_vm_reserve(bo, vmf); if (ret) return ret;
+//   prot = vma->vm_page_prot;
+//   ret = ttm_bo_vm_fault_reserved(vmf, prot, TTM_BO_VM_NUM_PREFAULT);
+//   if (ret == VM_FAULT_RETRY && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
+//   dma_resv_unlock(bo->base.resv);
+// The read of vma->vm_page_prot is plain (mprotect writes it under mmap_sem
+// write, so it is ordered with this reader).
+vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
+  FunctionScope scope(env, "ttm_bo_vm_fault");
+  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
+  if (ret) return ret;
+  const x86::pgprot_t prot{env.load(ttm.mm->vma.vm_page_prot, Access::kPlain)};
+  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, TTM_BO_VM_NUM_PREFAULT);
+  env.unlock(ttm.resv);
+  return ret;
+}
+
+}  // namespace proposals::per_page_prot
+
+Proposal make_per_page_prot_proposal() {
+  return Proposal{"per-page-prot",
+                  "v5.6 (Andy Lutomirski's suggestion): prot computed per fault from "
+                  "vma->vm_page_prot and ttm_io_prot(), passed to vmf_insert_mixed_prot(); the "
+                  "VMA is never written",
+                  &proposals::per_page_prot::ttm_bo_vm_fault};
+}
+
+}  // namespace protmc::model

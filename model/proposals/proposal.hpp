@@ -1,0 +1,51 @@
+// The locking proposals of the 2019 vm_page_prot thread
+// (../shared/reference/KERNEL_MODEL.md section 6), each a driver fault path
+// written as real C++ in its own file of this folder and registered by name
+// in registry.cpp. A scenario selects one by name (find_proposal).
+//
+// Adding a proposal: one new file here that defines
+//   Proposal make_<name>_proposal();
+// and one line in the PROTMC_PROPOSALS list of registry.cpp. See
+// docs/proposals.md.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "model/mm/fault.hpp"
+#include "model/ttm/ttm_bo.hpp"
+
+namespace protmc::model {
+
+// A TTM BO mapping's vm_ops->fault under this proposal. Called by
+// handle_mm_fault() with mmap_sem held for read.
+using TtmFaultFn = vm_fault_t (*)(Env& env, const TtmState& ttm, VmFault& vmf);
+// The driver's ->mmap (ttm_bo_mmap plus the proposal's setup), run by
+// mmap_region() with mmap_sem held for write, before vma_set_page_prot().
+using TtmMmapFn = void (*)(Env& env, const TtmState& ttm);
+
+struct Proposal {
+  std::string_view name;         // e.g. "fake-vma"
+  std::string_view description;  // one line: who proposed it and what the fault path does
+  TtmFaultFn ttm_fault = nullptr;
+  TtmMmapFn ttm_mmap = nullptr;  // nullptr: ->mmap leaves vm_page_prot alone
+};
+
+// Every registered proposal, in registration order.
+const std::vector<Proposal>& all_proposals();
+// nullptr for an unknown name.
+const Proposal* find_proposal(std::string_view name);
+
+// mmap(2) of the BO as mmap_region() (mm/mmap.c, v5.3) does it once the VMA
+// exists: down_write(mmap_sem); vma->vm_page_prot = vm_get_page_prot(vm_flags)
+// (the model's initial value); call_mmap() -> the proposal's ttm_mmap;
+// vma_set_page_prot(vma); up_write. Run it in the Program's main thread
+// before spawning, to build the initial state. Locks held on entry: none.
+void ttm_mmap_region(Env& env, const TtmState& ttm, const Proposal& proposal);
+
+// A user access to page `address` of the TTM mapping: do_user_addr_fault()
+// with the proposal's fault path as vm_ops->fault. Locks held on entry: none.
+vm_fault_t ttm_user_fault(Env& env, const TtmState& ttm, const Proposal& proposal, uint64_t address,
+                          bool write);
+
+}  // namespace protmc::model

@@ -1,0 +1,52 @@
+// The proposal registry; see proposal.hpp.
+#include <string>
+
+#include "model/proposals/proposal.hpp"
+
+// One line per proposal: the function (defined in the proposal's own file)
+// that returns its Proposal. Order is the listing order.
+#define PROTMC_PROPOSALS(X)      \
+  X(make_fake_vma_proposal)      \
+  X(make_per_page_prot_proposal) \
+  X(make_write_once_proposal)    \
+  X(make_dma_mmap_prepare_proposal)
+
+namespace protmc::model {
+
+#define PROTMC_DECLARE_PROPOSAL(make) Proposal make();
+PROTMC_PROPOSALS(PROTMC_DECLARE_PROPOSAL)
+#undef PROTMC_DECLARE_PROPOSAL
+
+const std::vector<Proposal>& all_proposals() {
+#define PROTMC_CALL_PROPOSAL(make) make(),
+  static const std::vector<Proposal> proposals = {PROTMC_PROPOSALS(PROTMC_CALL_PROPOSAL)};
+#undef PROTMC_CALL_PROPOSAL
+  return proposals;
+}
+
+const Proposal* find_proposal(std::string_view name) {
+  for (const Proposal& proposal : all_proposals()) {
+    if (proposal.name == name) return &proposal;
+  }
+  return nullptr;
+}
+
+void ttm_mmap_region(Env& env, const TtmState& ttm, const Proposal& proposal) {
+  checker::FunctionScope scope(env, "mmap_region");
+  env.lock(ttm.mm->mmap_sem, checker::LockMode::kExclusive);
+  if (proposal.ttm_mmap != nullptr) {
+    checker::FunctionScope mmap(env, "call_mmap");
+    proposal.ttm_mmap(env, ttm);
+  }
+  vma_set_page_prot(env, *ttm.mm);
+  env.unlock(ttm.mm->mmap_sem, checker::LockMode::kExclusive);
+}
+
+vm_fault_t ttm_user_fault(Env& env, const TtmState& ttm, const Proposal& proposal, uint64_t address,
+                          bool write) {
+  const TtmFaultFn fault = proposal.ttm_fault;
+  return do_user_addr_fault(env, *ttm.mm, address, write,
+                            [&ttm, fault](Env& e, VmFault& vmf) { return fault(e, ttm, vmf); });
+}
+
+}  // namespace protmc::model

@@ -1,0 +1,100 @@
+// Proposal "write-once": Thomas Hellström's suggestion in the 2019 thread:
+// under the BO's reservation, WRITE_ONCE(vma->vm_page_prot, prot) before
+// taking the page-table lock, then insert from the VMA. Its safety argument:
+// (a) other writers of vm_page_prot are locked out, (b) faults on the VMA are
+// serialised by the reservation, (c) when the value changes the VMA has no
+// valid PTEs (right after mmap, or after unmap_mapping_range() under the
+// same reservation).
+//
+// Never merged; written as the v5.4 ttm_bo_vm_fault_reserved() (the base
+// prot is vm_get_page_prot(vma->vm_flags), as v5.4 passes it) with the cvma
+// copy replaced by the VMA write.
+#include "model/mm/paths.hpp"
+#include "model/proposals/proposal.hpp"
+#include "model/ttm/ttm_bo_vm.hpp"
+
+namespace protmc::model {
+namespace proposals::write_once {
+
+using checker::Access;
+using checker::FunctionScope;
+
+// ttm_bo_vm_fault_reserved() with the write-once change. Locks held on
+// entry: mmap_sem (read), resv.
+//   ... as v5.4 up to the prot computation ...
+//   prot = ttm_io_prot(bo->mem.placement, prot);
+//   if (bo->mem.bus.is_iomem) prot = pgprot_decrypted(prot);
+//   WRITE_ONCE(vma->vm_page_prot, prot);
+//   for (i = 0; i < num_prefault; ++i) {
+//     ... ret = vmf_insert_mixed(vma, address, pfn)   /* reads vma->vm_page_prot */
+//   }
+vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf, x86::pgprot_t prot,
+                                    uint64_t num_prefault) {
+  FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
+  const MmState& mm = *ttm.mm;
+  const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
+  const uint32_t man = ttm_mem_reg_of(mem).mem_type;
+  vm_fault_t ret = VM_FAULT_NOPAGE;
+  ttm_mem_io_lock(env, ttm, man);
+  uint64_t address = vmf.address;
+  uint64_t page_offset = ttm_bo_page_offset(ttm, address);
+  const uint64_t page_last = ttm_bo_page_last(ttm);
+  if (page_offset >= ttm.num_pages) {
+    ret = VM_FAULT_SIGBUS;
+  } else {
+    prot = ttm_io_prot(ttm, mem, prot);
+    const bool is_iomem = ttm_mem_reg_of(mem).bus_is_iomem;
+    if (is_iomem) prot = x86::pgprot_decrypted(prot);
+    {
+      FunctionScope write(env, "WRITE_ONCE(vma->vm_page_prot)");
+      env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
+      if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
+    }
+    for (uint64_t i = 0; i < num_prefault; ++i) {
+      const uint64_t pfn = ttm_bo_pfn(ttm, mem, page_offset);
+      if (mm.vma.kind == VmaKind::kMixedMap) {
+        ret = vmf_insert_mixed(env, mm, address, pfn);
+      } else {
+        ret = vmf_insert_pfn(env, mm, address, pfn);
+      }
+      if (ret & VM_FAULT_ERROR) {
+        if (i == 0) break;
+        ret = VM_FAULT_NOPAGE;
+        break;
+      }
+      address += 1;
+      if (++page_offset >= page_last) break;
+    }
+    if (!(ret & VM_FAULT_ERROR)) ret = VM_FAULT_NOPAGE;
+  }
+  ttm_mem_io_unlock(env, ttm, man);
+  return ret;
+}
+
+// ttm_bo_vm_fault() (ttm_bo_vm.c, v5.4 form). Locks held on entry: mmap_sem (read).
+//   ret = ttm_bo_vm_reserve(bo, vmf); if (ret) return ret;
+//   prot = vm_get_page_prot(vma->vm_flags);
+//   ret = ttm_bo_vm_fault_reserved(vmf, prot, TTM_BO_VM_NUM_PREFAULT);
+//   dma_resv_unlock(bo->base.resv);
+vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
+  FunctionScope scope(env, "ttm_bo_vm_fault");
+  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
+  if (ret) return ret;
+  const vm_flags_t vm_flags = env.load(ttm.mm->vma.vm_flags, Access::kPlain);
+  const x86::pgprot_t prot = x86::vm_get_page_prot(vm_flags, ttm.mm->sev_active);
+  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, TTM_BO_VM_NUM_PREFAULT);
+  env.unlock(ttm.resv);
+  return ret;
+}
+
+}  // namespace proposals::write_once
+
+Proposal make_write_once_proposal() {
+  return Proposal{"write-once",
+                  "Thomas Hellström in the thread: under the reservation, "
+                  "WRITE_ONCE(vma->vm_page_prot, prot) before the PTE lock, then "
+                  "vmf_insert_mixed() from the VMA",
+                  &proposals::write_once::ttm_bo_vm_fault};
+}
+
+}  // namespace protmc::model

@@ -1,0 +1,58 @@
+// Shared TTM fault helpers; see ttm_bo_vm.hpp.
+//
+// Kernel sources read: ttm_bo_vm_reserve() as split out of ttm_bo_vm_fault()
+// by "drm/ttm: Convert vm callbacks to helpers" (v5.4, the patch as posted),
+// which v5.6 still has; the later blocking dma_resv_lock_interruptible() on
+// the no-retry path is not in the model.
+#include "model/ttm/ttm_bo_vm.hpp"
+
+namespace protmc::model {
+
+using checker::FunctionScope;
+using checker::LockMode;
+
+// ttm_bo_vm_reserve() (ttm_bo_vm.c, v5.4-v5.6):
+//   if (unlikely(!dma_resv_trylock(bo->base.resv))) {
+//     if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
+//       if (!(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) {
+//         ttm_bo_get(bo);
+//         up_read(&vmf->vma->vm_mm->mmap_sem);
+//         (void) ttm_bo_wait_unreserved(bo);   // lock, then unlock
+//         ttm_bo_put(bo);
+//       }
+//       return VM_FAULT_RETRY;
+//     }
+//     return VM_FAULT_NOPAGE;
+//   }
+//   return 0;
+// Locks held on entry: mmap_sem (read).
+vm_fault_t ttm_bo_vm_reserve(Env& env, const TtmState& ttm, const VmFault& vmf) {
+  FunctionScope scope(env, "ttm_bo_vm_reserve");
+  if (env.try_lock(ttm.resv)) return 0;
+  if (vmf.flags & FAULT_FLAG_ALLOW_RETRY) {
+    if (!(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) {
+      env.unlock(ttm.mm->mmap_sem, LockMode::kShared);
+      FunctionScope wait(env, "ttm_bo_wait_unreserved");
+      env.lock(ttm.resv);
+      env.unlock(ttm.resv);
+    }
+    return VM_FAULT_RETRY;
+  }
+  return VM_FAULT_NOPAGE;
+}
+
+uint64_t ttm_bo_page_offset(const TtmState& ttm, uint64_t address) {
+  const VmAreaStruct& vma = ttm.mm->vma;
+  return address - vma.vm_start + vma.vm_pgoff - ttm.vma_node_start;
+}
+
+uint64_t ttm_bo_page_last(const TtmState& ttm) {
+  const VmAreaStruct& vma = ttm.mm->vma;
+  return (vma.vm_end - vma.vm_start) + vma.vm_pgoff - ttm.vma_node_start;
+}
+
+uint64_t ttm_bo_pfn(const TtmState& ttm, TtmPlacement placement, uint64_t page_offset) {
+  return ttm.pfn(placement, page_offset);
+}
+
+}  // namespace protmc::model

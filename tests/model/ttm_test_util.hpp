@@ -1,0 +1,97 @@
+// Helpers for the TTM and proposal tests: build a TtmState in a Program's
+// main thread with the mm properties installed, run a body (single-threaded,
+// or spawning threads), snapshot the page table, and explore.
+#pragma once
+
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checker/explore/explorer.hpp"
+#include "model/mm/properties.hpp"
+#include "model/proposals/proposal.hpp"
+#include "model/ttm/ttm_bo.hpp"
+
+namespace protmc::model::ttmtest {
+
+using checker::Env;
+using checker::ExploreOptions;
+using checker::ExploreResult;
+
+inline TtmConfig ttm_config(KernelPreset preset, bool sev, TtmPlacement initial,
+                            uint32_t num_pages = 2) {
+  TtmConfig config;
+  config.num_pages = num_pages;
+  config.pmd_pages = 2;
+  config.initial = initial;
+  config.sev_active = sev;
+  config.knobs = preset_knobs(preset);
+  return config;
+}
+
+struct Snapshot {
+  bool taken = false;
+  std::vector<x86::pte_t> pte;
+  x86::pgprot_t vm_page_prot;
+  TtmPlacement mem = TtmPlacement::kSystem;
+  std::vector<int64_t> results;  // whatever the body records
+};
+
+struct TtmRun {
+  ExploreResult result;
+  std::shared_ptr<Snapshot> snapshot;
+  bool has(const char* property) const {
+    for (const auto& f : result.findings) {
+      if (f.finding.property == property) return true;
+    }
+    return false;
+  }
+  std::string message(const char* property) const {
+    for (const auto& f : result.findings) {
+      if (f.finding.property == property) return f.finding.message;
+    }
+    return "";
+  }
+  std::string all() const {
+    std::string out;
+    for (const auto& f : result.findings)
+      out += f.finding.property + ": " + f.finding.message + "\n";
+    return out;
+  }
+};
+
+using Body = std::function<void(Env&, const std::shared_ptr<const TtmState>&, Snapshot&)>;
+
+// Explores `body` (which may spawn and must join its threads). The snapshot
+// is the final state of the last execution that got to the end.
+inline TtmRun run_ttm(const TtmConfig& config, Body body, bool keep_going = true) {
+  auto snapshot = std::make_shared<Snapshot>();
+  checker::Program program{"ttm-test", [config, body, snapshot](Env& env) {
+                             auto ttm = make_ttm_state(env, config);
+                             install_mm_properties(env, ttm->mm);
+                             Snapshot local;
+                             body(env, ttm, local);
+                             local.taken = true;
+                             for (uint64_t p = 0; p < ttm->mm->nr_pages; ++p)
+                               local.pte.push_back(peek_pte(env, *ttm->mm, p));
+                             local.vm_page_prot = peek_vm_page_prot(env, *ttm->mm);
+                             local.mem = static_cast<TtmPlacement>(env.peek(ttm->mem));
+                             *snapshot = local;
+                           }};
+  ExploreOptions options;
+  options.keep_going = keep_going;
+  TtmRun run;
+  run.result = checker::explore(program, options);
+  run.snapshot = snapshot;
+  return run;
+}
+
+inline const Proposal& proposal(const char* name) {
+  const Proposal* p = find_proposal(name);
+  if (p == nullptr) std::abort();
+  return *p;
+}
+
+}  // namespace protmc::model::ttmtest
