@@ -18,5 +18,6 @@ struct Command {
 
 Command add_run_command(CLI::App& parent);
 Command add_list_command(CLI::App& parent);
+Command add_validate_command(CLI::App& parent);
 
 }  // namespace protmc::cli

@@ -22,6 +22,7 @@ int run_cli(int argc, char** argv) {
   const std::vector<protmc::cli::Command> commands = {
       protmc::cli::add_run_command(app),
       protmc::cli::add_list_command(app),
+      protmc::cli::add_validate_command(app),
   };
 
   try {

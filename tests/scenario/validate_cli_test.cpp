@@ -1,0 +1,124 @@
+// End-to-end tests of `protmc validate`: run the built binary on good and bad
+// scenario files and directories, check exit status, stdout and stderr.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+const std::string kData = PROTMC_SCENARIO_TEST_DATA;
+
+struct RunResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `protmc ARGS` (ARGS is shell text) and captures everything.
+RunResult protmc(const std::string& args) {
+  const std::string stem = testing::TempDir() + "/protmc_validate_" + std::to_string(getpid()) +
+                           "_" + testing::UnitTest::GetInstance()->current_test_info()->name();
+  const std::string out_path = stem + ".out";
+  const std::string err_path = stem + ".err";
+  const std::string command =
+      std::string("'") + PROTMC_BINARY + "' " + args + " >'" + out_path + "' 2>'" + err_path + "'";
+  const int raw = std::system(command.c_str());
+  RunResult result;
+  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  result.out = read_file(out_path);
+  result.err = read_file(err_path);
+  std::remove(out_path.c_str());
+  std::remove(err_path.c_str());
+  return result;
+}
+
+class ValidateCli : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(testing::TempDir()) /
+           ("protmc_validate_dir_" + std::to_string(getpid()) + "_" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    const std::filesystem::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ValidateCli, ValidFileIsOkWithStatusZero) {
+  const std::string path = kData + "/issue_example.json";
+  const RunResult r = protmc("validate '" + path + "'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, path + ": ok\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(ValidateCli, ShippedScenarioDirectoryIsValid) {
+  const RunResult r = protmc(std::string("validate '") + PROTMC_SOURCE_DIR + "/scenarios'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("fault-vs-move-vram-to-system.json: ok"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("schema.json"), std::string::npos) << r.out;
+}
+
+TEST_F(ValidateCli, MalformedJsonIsStatusTwoWithPosition) {
+  const std::string path = write("bad.json", "{\n  \"name\": \"x\",\n  \"kernel\" \"v5.3\"\n}\n");
+  const RunResult r = protmc("validate '" + path + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.rfind(path + ":3:12: malformed JSON: ", 0), 0u) << r.err;
+}
+
+TEST_F(ValidateCli, SchemaViolationIsStatusTwoWithPosition) {
+  std::string text = read_file(kData + "/issue_example.json");
+  text.replace(text.find("\"fault\""), 7, "\"fualt\"");
+  const std::string path = write("fualt.json", text);
+  const RunResult r = protmc("validate '" + path + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, path +
+                       ":11:38: unknown operation \"fualt\"; expected one of fault, bo_move, "
+                       "bo_swapout, mprotect, split_huge_pmd, madvise_dontneed\n");
+}
+
+TEST_F(ValidateCli, MixedDirectoryReportsOkAndErrorsAndStatusTwo) {
+  const std::string example = read_file(kData + "/issue_example.json");
+  const std::string good = write("a-good.json", example);
+  const std::string dup = write("b-dup.json", example);
+  const RunResult r = protmc("validate '" + dir_.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, good + ": ok\n");
+  EXPECT_NE(r.err.find(dup + ":2:11: duplicate scenario name"), std::string::npos) << r.err;
+}
+
+TEST_F(ValidateCli, MissingFileAndUsageErrorsAreStatusTwo) {
+  const RunResult r = protmc("validate '" + dir_.string() + "/none.json'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("none.json: cannot read"), std::string::npos) << r.err;
+  EXPECT_EQ(protmc("validate").status, 2);
+}
+
+TEST_F(ValidateCli, HelpDescribesTheCommand) {
+  const RunResult r = protmc("validate --help");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("FILE: ok"), std::string::npos) << r.out;
+}
+
+}  // namespace
