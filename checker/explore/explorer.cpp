@@ -64,6 +64,42 @@ class ReplayPolicy final : public SchedulingPolicy {
   const Schedule& schedule_;
 };
 
+AccessSite site_of(const TraceEvent& event) {
+  AccessSite site;
+  site.step = event.step;
+  site.thread = event.thread;
+  site.thread_name = event.thread_name;
+  site.operation = event.operation;
+  site.function = event.functions.empty() ? std::string() : event.functions.back();
+  site.locks_held = event.locks_held;
+  return site;
+}
+
+std::string describe_site(const AccessSite& site) {
+  std::string text = site.operation + " by thread " + site.thread_name;
+  if (!site.function.empty()) text += " in " + site.function + "()";
+  text += site.locks_held.empty() ? ", no locks held" : ", holding ";
+  for (std::size_t i = 0; i < site.locks_held.size(); ++i) {
+    text += (i == 0 ? "" : ", ") + site.locks_held[i];
+  }
+  return text;
+}
+
+// Fills both sides of a data race from the recorded trace and names them in
+// the message: thread, operation, model function, locks held.
+void describe_race_sites(Counterexample& cx) {
+  auto* race = std::get_if<DataRace>(&cx.finding.detail);
+  if (race == nullptr || cx.finding.steps.size() != 2) return;
+  const auto& events = cx.trace.events;
+  if (cx.finding.steps[0] >= events.size() || cx.finding.steps[1] >= events.size()) return;
+  race->first = site_of(events[cx.finding.steps[0]]);
+  race->second = site_of(events[cx.finding.steps[1]]);
+  cx.finding.message = "data race on " + race->object + ": " + describe_site(race->second) +
+                       " (step " + std::to_string(race->second.step) + ") is unordered with " +
+                       describe_site(race->first) + " (step " + std::to_string(race->first.step) +
+                       "), and at least one is a plain access";
+}
+
 bool stops_search(const ExploreOptions& options, const Finding& finding) {
   if (options.keep_going) return false;
   return !options.stop_on || options.stop_on(finding);
@@ -209,6 +245,7 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
       if (again.property == cx.finding.property && again.location == cx.finding.location) {
         cx.reproduced = !rerun.schedule_diverged;
         cx.finding = std::move(again);  // the recorded run has names in its message
+        describe_race_sites(cx);
         break;
       }
     }
