@@ -93,15 +93,20 @@ void __split_huge_pmd_locked(Env& env, const MmState& mm, uint32_t slot, uint64_
 //   else if (!(pmd_devmap(*pmd) || is_pmd_migration_entry(*pmd))) goto out;
 //   __split_huge_pmd_locked(vma, pmd, haddr, freeze);
 //   out: spin_unlock(ptl);
-// Locks held on entry: the caller's (see paths.hpp); takes pmd_lock.
+// Locks held on entry: the caller's (see paths.hpp); takes pmd_lock. With the
+// vm-prot-lock proposal's hook set, mm.vm_prot_lock is taken first (a mutex
+// cannot be taken under pmd_lock, and whether the rebuild path will read
+// vm_page_prot is only known under it).
 void __split_huge_pmd(Env& env, const MmState& mm, uint32_t slot, uint64_t address) {
   FunctionScope scope(env, "__split_huge_pmd");
   (void)address;
+  if (mm.vm_prot_lock) env.lock(*mm.vm_prot_lock);
   const LockId ptl = pmd_lock(env, mm);
   if (pmd_is_huge(pmdp_get(env, mm, slot))) {
     __split_huge_pmd_locked(env, mm, slot, mm.pmd_start(slot));
   }
   spin_unlock(env, ptl);
+  if (mm.vm_prot_lock) env.unlock(*mm.vm_prot_lock);
 }
 
 // split_huge_pmd_address(vma, address, false, NULL) (mm/huge_memory.c, v5.3):

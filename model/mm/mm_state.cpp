@@ -91,6 +91,17 @@ std::shared_ptr<const MmState> make_mm_state(Env& env, const MmConfig& config) {
   return mm;
 }
 
+LockId install_vm_prot_lock(Env& env, const MmState& mm) {
+  if (!mm.vm_prot_lock) {
+    // A mutex, not a spinlock: the fault path holds it across vmf_insert_*(),
+    // whose pte_alloc() may sleep (GFP_KERNEL), and __split_huge_pmd() takes
+    // it in the sleepable context of its callers, before pmd_lock.
+    mm.vm_prot_lock = env.make_lock(
+        checker::LockSpec{"vma->vm_prot_lock", "vm_prot_lock", checker::LockKind::kMutex, false});
+  }
+  return *mm.vm_prot_lock;
+}
+
 void set_pfn_owner(Env& env, const MmState& mm, uint64_t pfn, uint64_t owner) {
   CHECK_MSG(mm.pfn_known(pfn), "set_pfn_owner of a pfn outside the model's memory");
   env.store(mm.pfn_owner[mm.pfn_index(pfn)], owner, checker::Access::kMarked);

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,17 @@ struct MmState {
   // flags before any): what user space has been told the permissions are.
   VarId committed_vm_flags;
 
+  // Opt-in hook for the vm-prot-lock proposal (not in any kernel): Thomas
+  // Hellström's "additional lock to protect the vm_flags and vm_page_prot,
+  // taken after mmap_sem and i_mmap_lock". Unset unless a proposal installs
+  // it at mmap time (install_vm_prot_lock, in the main thread before any
+  // thread is spawned; the MmState of every execution is fresh). When set,
+  // vma_set_page_prot() (the writer in mmap_region/mprotect) and
+  // __split_huge_pmd() (before pmd_lock: the rebuild path's READ_ONCE) take
+  // it; the plain reads in vmf_insert_pfn/vmf_insert_mixed/vmf_insert_pfn_pmd
+  // are made by driver fault paths, which hold it themselves.
+  mutable std::optional<LockId> vm_prot_lock;
+
   bool vma_is_anonymous() const { return vma.kind == VmaKind::kAnonymous; }
   // vma_is_special_huge() (include/linux/huge_mm.h, v5.7):
   //   vma_is_dax(vma) || (vma->vm_file && (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)))
@@ -143,6 +155,12 @@ inline constexpr x86::pmd_t kPmdTable{x86::PAGE_PRESENT | x86::PAGE_RW | x86::PA
 // Builds the state in the calling thread (normally the Program's main thread):
 // creates every variable and lock. Not visible; CHECKs the configuration.
 std::shared_ptr<const MmState> make_mm_state(Env& env, const MmConfig& config);
+
+// Creates vma->vm_prot_lock (a mutex, lockdep class "vm_prot_lock") and
+// installs it as mm.vm_prot_lock; returns it. Idempotent. Not visible. Called
+// by the vm-prot-lock proposal's ->mmap with mmap_sem held for write, before
+// any other thread exists.
+LockId install_vm_prot_lock(Env& env, const MmState& mm);
 
 // Driver-side updates of the physical-memory truth and of the expected
 // mapping, as marked stores (visible). `kind` may be omitted to keep it.

@@ -35,8 +35,11 @@ using checker::LockMode;
 //   /* remove_protection_ptes reads vma->vm_page_prot without mmap_sem */
 //   WRITE_ONCE(vma->vm_page_prot, vm_page_prot);
 // Locks held on entry: mmap_sem (write).
+// With the vm-prot-lock proposal's hook set, the read-modify-write is done
+// under mm.vm_prot_lock (taken after mmap_sem).
 void vma_set_page_prot(Env& env, const MmState& mm) {
   FunctionScope scope(env, "vma_set_page_prot");
+  if (mm.vm_prot_lock) env.lock(*mm.vm_prot_lock);
   const vm_flags_t vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
   const x86::pgprot_t old{env.load(mm.vma.vm_page_prot, Access::kPlain)};
   const x86::pgprot_t prot =
@@ -46,6 +49,7 @@ void vma_set_page_prot(Env& env, const MmState& mm) {
     env.annotate("vm_page_prot: " + x86::pgprot_flags_string(old) + " -> " +
                  x86::pgprot_flags_string(prot));
   }
+  if (mm.vm_prot_lock) env.unlock(*mm.vm_prot_lock);
 }
 
 namespace {

@@ -46,7 +46,9 @@ x86::pgprot_t track_pfn_insert(Env& env, const MmState& mm, x86::pgprot_t prot, 
 
 // --- insert.cpp (mm/memory.c and mm/huge_memory.c). Locks held on entry: the
 // fault path's (mmap_sem read, plus whatever the driver holds); never a
-// page-table lock.
+// page-table lock. The variants without a prot read vma->vm_page_prot plainly;
+// with the vm-prot-lock hook set (MmState::vm_prot_lock) the driver holds that
+// lock around them.
 vm_fault_t insert_pfn(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn, x86::pgprot_t prot);
 vm_fault_t vmf_insert_pfn_prot(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
                                x86::pgprot_t pgprot);
@@ -93,6 +95,26 @@ int madvise_dontneed_single_vma(Env& env, const MmState& mm, uint64_t start, uin
 void __split_huge_pmd_locked(Env& env, const MmState& mm, uint32_t slot, uint64_t haddr);
 void __split_huge_pmd(Env& env, const MmState& mm, uint32_t slot, uint64_t address);
 void split_huge_pmd_address(Env& env, const MmState& mm, uint64_t address);
+
+// The kernel paths that split a huge PMD (reference section 5.6), each with
+// the locks its entry point holds.
+enum class SplitCaller : uint8_t {
+  kMprotect,           // mprotect of part of a huge range: mmap_sem write
+  kMadvise,            // madvise(MADV_DONTNEED) of part of it: mmap_sem read
+  kWriteFault,         // a write fault on a huge PMD whose ->huge_fault falls back: mmap_sem read
+  kUnmapMappingRange,  // unmap_mapping_range() of part of it: i_mmap_rwsem, no mmap_sem
+  kReclaim,            // try_to_unmap(TTU_SPLIT_HUGE_PMD): i_mmap_rwsem read (rmap), no mmap_sem
+};
+inline constexpr SplitCaller kAllSplitCallers[] = {
+    SplitCaller::kMprotect, SplitCaller::kMadvise, SplitCaller::kWriteFault,
+    SplitCaller::kUnmapMappingRange, SplitCaller::kReclaim};
+// "mprotect", "madvise", "write-fault", "unmap_mapping_range", "reclaim".
+const char* to_string(SplitCaller caller);
+// Splits the huge PMD covering `page` the way `caller` does, taking the locks
+// its entry point takes (see huge_pmd.cpp for each path). madvise and
+// unmap_mapping_range also zap `page` after the split, as they do; madvise
+// refuses VM_PFNMAP VMAs (no split). Locks held on entry: none.
+void split_huge_pmd_via(Env& env, const MmState& mm, uint64_t page, SplitCaller caller);
 
 // --- mprotect.cpp (mm/mprotect.c, mm/mmap.c).
 // vma_set_page_prot / mprotect_fixup / change_protection: mmap_sem held for

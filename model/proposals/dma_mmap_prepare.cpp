@@ -83,6 +83,27 @@ vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   return ret;
 }
 
+// The vvar mapping under dma-mmap-prepare (hypothetical: a special mapping has
+// no ->mmap): once the VMA exists, one prot for the whole mapping is stored
+// into vm_page_prot — the one its first page needs (the mapping is treated as
+// one buffer with one set of attributes). Locks held on entry: mmap_sem (write).
+void vvar_mmap(Env& env, const VvarState& vvar) {
+  FunctionScope scope(env, "dma_mmap_prepare");
+  const MmState& mm = *vvar.mm;
+  x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  prot = vvar_page_prot(vvar, 0, prot);
+  env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
+  if (env.recording()) env.annotate("vm_page_prot = " + x86::pgprot_flags_string(prot));
+}
+
+// dma_mmap_fault() for the vvar mapping: every page inserted with the VMA's
+// prot. Locks held on entry: mmap_sem (read).
+vm_fault_t vvar_fault(Env& env, const VvarState& vvar, VmFault& vmf) {
+  FunctionScope scope(env, "dma_mmap_fault");
+  if (vmf.address >= vvar.layout.size()) return VM_FAULT_SIGBUS;
+  return vmf_insert_pfn(env, *vvar.mm, vmf.address, vvar.pfn(vmf.address));
+}
+
 }  // namespace proposals::dma_mmap_prepare
 
 Proposal make_dma_mmap_prepare_proposal() {
@@ -91,7 +112,9 @@ Proposal make_dma_mmap_prepare_proposal() {
                   "mapping computed at mmap time into vm_page_prot; faults insert with the "
                   "VMA's prot",
                   &proposals::dma_mmap_prepare::ttm_bo_vm_fault,
-                  &proposals::dma_mmap_prepare::ttm_bo_mmap};
+                  &proposals::dma_mmap_prepare::ttm_bo_mmap,
+                  &proposals::dma_mmap_prepare::vvar_fault,
+                  &proposals::dma_mmap_prepare::vvar_mmap};
 }
 
 }  // namespace protmc::model

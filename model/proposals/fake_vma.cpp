@@ -116,6 +116,25 @@ vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   return ret;
 }
 
+// vvar_fault() with the fake-VMA technique (hypothetical: vvar never used it):
+// the per-page prot is built in a stack copy of the VMA, from
+// vm_get_page_prot(cvma.vm_flags) as TTM v5.3 does, and the page is inserted
+// through the copy; vma->vm_page_prot is never written.
+//   cvma = *vma;
+//   cvma.vm_page_prot = vm_get_page_prot(cvma.vm_flags);
+//   if (pvclock page) cvma.vm_page_prot = pgprot_decrypted(cvma.vm_page_prot);
+//   return vmf_insert_pfn(&cvma, vmf->address, pfn);
+// Locks held on entry: mmap_sem (read).
+vm_fault_t vvar_fault(Env& env, const VvarState& vvar, VmFault& vmf) {
+  FunctionScope scope(env, "vvar_fault");
+  const MmState& mm = *vvar.mm;
+  if (vmf.address >= vvar.layout.size()) return VM_FAULT_SIGBUS;
+  VmAreaCopy cvma = copy_vma(env, mm);
+  cvma.vm_page_prot =
+      vvar_page_prot(vvar, vmf.address, x86::vm_get_page_prot(cvma.vm_flags, mm.sev_active));
+  return vmf_insert_pfn(env, mm, cvma, vmf.address, vvar.pfn(vmf.address));
+}
+
 }  // namespace proposals::fake_vma
 
 Proposal make_fake_vma_proposal() {
@@ -124,7 +143,7 @@ Proposal make_fake_vma_proposal() {
       "TTM v5.3: prot built in a stack copy of the VMA (cvma) from vm_get_page_prot(vm_flags) and "
       "ttm_io_prot(), C-bit cleared for iomem only, inserted through the copy; vm_page_prot is "
       "never written; bo->mem read before the reservation",
-      &proposals::fake_vma::ttm_bo_vm_fault};
+      &proposals::fake_vma::ttm_bo_vm_fault, nullptr, &proposals::fake_vma::vvar_fault};
 }
 
 }  // namespace protmc::model

@@ -106,7 +106,9 @@ Proposal make_per_page_prot_proposal() {
                   "v5.6 (Andy Lutomirski's suggestion): prot computed per fault from "
                   "vma->vm_page_prot and ttm_io_prot(), passed to vmf_insert_mixed_prot(); the "
                   "VMA is never written",
-                  &proposals::per_page_prot::ttm_bo_vm_fault};
+                  &proposals::per_page_prot::ttm_bo_vm_fault, nullptr,
+                  // vvar: the real vvar_fault() is the per-page-prot way.
+                  &vvar_fault};
 }
 
 }  // namespace protmc::model

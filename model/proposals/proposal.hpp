@@ -14,6 +14,7 @@
 
 #include "model/mm/fault.hpp"
 #include "model/ttm/ttm_bo.hpp"
+#include "model/vvar/vvar.hpp"
 
 namespace protmc::model {
 
@@ -24,11 +25,22 @@ using TtmFaultFn = vm_fault_t (*)(Env& env, const TtmState& ttm, VmFault& vmf);
 // mmap_region() with mmap_sem held for write, before vma_set_page_prot().
 using TtmMmapFn = void (*)(Env& env, const TtmState& ttm);
 
+// The vvar mapping's fault handler (vm_special_mapping->fault) under this
+// proposal: per-page attributes from the page's kind, with no reservation to
+// serialise faults. Called by handle_mm_fault() with mmap_sem held for read.
+using VvarFaultFn = vm_fault_t (*)(Env& env, const VvarState& vvar, VmFault& vmf);
+// The proposal's setup once the vvar VMA exists (hypothetical for a special
+// mapping, which has no ->mmap), with mmap_sem held for write.
+using VvarMmapFn = void (*)(Env& env, const VvarState& vvar);
+
 struct Proposal {
   std::string_view name;         // e.g. "fake-vma"
   std::string_view description;  // one line: who proposed it and what the fault path does
   TtmFaultFn ttm_fault = nullptr;
   TtmMmapFn ttm_mmap = nullptr;  // nullptr: ->mmap leaves vm_page_prot alone
+  // Trailing members, so registrations written before the vvar variants compile.
+  VvarFaultFn vvar_fault = nullptr;  // nullptr: the proposal has no vvar variant
+  VvarMmapFn vvar_mmap = nullptr;    // nullptr: nothing after _install_special_mapping()
 };
 
 // Every registered proposal, in registration order.
@@ -47,5 +59,19 @@ void ttm_mmap_region(Env& env, const TtmState& ttm, const Proposal& proposal);
 // with the proposal's fault path as vm_ops->fault. Locks held on entry: none.
 vm_fault_t ttm_user_fault(Env& env, const TtmState& ttm, const Proposal& proposal, uint64_t address,
                           bool write);
+
+// map_vdso()'s _install_special_mapping() of the vvar VMA (arch/x86/entry/vdso/
+// vma.c, mm/mmap.c, v5.3): down_write(mmap_sem); the VMA exists with
+// vm_page_prot = vm_get_page_prot(vm_flags) (the model's initial value); the
+// proposal's vvar_mmap; up_write. No vma_set_page_prot(). Run it in the
+// Program's main thread before spawning. Locks held on entry: none.
+void vvar_install_special_mapping(Env& env, const VvarState& vvar, const Proposal& proposal);
+
+// A user read of page `address` of the vvar mapping: do_user_addr_fault()
+// with the proposal's vvar_fault as the special mapping's fault handler
+// (special_mapping_fault()). CHECKs that the proposal has a vvar variant.
+// Locks held on entry: none.
+vm_fault_t vvar_user_fault(Env& env, const VvarState& vvar, const Proposal& proposal,
+                           uint64_t address);
 
 }  // namespace protmc::model

@@ -1,15 +1,17 @@
 // The proposal registry; see proposal.hpp.
 #include <string>
 
+#include "checker/support/check.hpp"
 #include "model/proposals/proposal.hpp"
 
 // One line per proposal: the function (defined in the proposal's own file)
 // that returns its Proposal. Order is the listing order.
-#define PROTMC_PROPOSALS(X)      \
-  X(make_fake_vma_proposal)      \
-  X(make_per_page_prot_proposal) \
-  X(make_write_once_proposal)    \
-  X(make_dma_mmap_prepare_proposal)
+#define PROTMC_PROPOSALS(X)         \
+  X(make_fake_vma_proposal)         \
+  X(make_per_page_prot_proposal)    \
+  X(make_write_once_proposal)       \
+  X(make_dma_mmap_prepare_proposal) \
+  X(make_vm_prot_lock_proposal)
 
 namespace protmc::model {
 
@@ -47,6 +49,24 @@ vm_fault_t ttm_user_fault(Env& env, const TtmState& ttm, const Proposal& proposa
   const TtmFaultFn fault = proposal.ttm_fault;
   return do_user_addr_fault(env, *ttm.mm, address, write,
                             [&ttm, fault](Env& e, VmFault& vmf) { return fault(e, ttm, vmf); });
+}
+
+void vvar_install_special_mapping(Env& env, const VvarState& vvar, const Proposal& proposal) {
+  checker::FunctionScope scope(env, "_install_special_mapping");
+  env.lock(vvar.mm->mmap_sem, checker::LockMode::kExclusive);
+  if (proposal.vvar_mmap != nullptr) proposal.vvar_mmap(env, vvar);
+  env.unlock(vvar.mm->mmap_sem, checker::LockMode::kExclusive);
+}
+
+vm_fault_t vvar_user_fault(Env& env, const VvarState& vvar, const Proposal& proposal,
+                           uint64_t address) {
+  CHECK_MSG(proposal.vvar_fault != nullptr, "the proposal has no vvar variant");
+  const VvarFaultFn fault = proposal.vvar_fault;
+  return do_user_addr_fault(env, *vvar.mm, address, /*write=*/false,
+                            [&vvar, fault](Env& e, VmFault& vmf) {
+                              checker::FunctionScope special(e, "special_mapping_fault");
+                              return fault(e, vvar, vmf);
+                            });
 }
 
 }  // namespace protmc::model

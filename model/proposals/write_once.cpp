@@ -87,6 +87,31 @@ vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   return ret;
 }
 
+// vvar_fault() with the write-once change: the per-page prot (from
+// vm_get_page_prot(vma->vm_flags), decrypted for the pvclock page) is
+// WRITE_ONCE()d into vma->vm_page_prot, then the page is inserted from the
+// VMA. The thread's argument (b) does not hold here: no reservation
+// serialises two faults on the mapping (both hold only mmap_sem for read).
+//   prot = vm_get_page_prot(vma->vm_flags);
+//   if (pvclock page) prot = pgprot_decrypted(prot);
+//   WRITE_ONCE(vma->vm_page_prot, prot);
+//   return vmf_insert_pfn(vma, vmf->address, pfn);   /* reads vma->vm_page_prot */
+// Locks held on entry: mmap_sem (read).
+vm_fault_t vvar_fault(Env& env, const VvarState& vvar, VmFault& vmf) {
+  FunctionScope scope(env, "vvar_fault");
+  const MmState& mm = *vvar.mm;
+  if (vmf.address >= vvar.layout.size()) return VM_FAULT_SIGBUS;
+  const vm_flags_t vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
+  const x86::pgprot_t prot =
+      vvar_page_prot(vvar, vmf.address, x86::vm_get_page_prot(vm_flags, mm.sev_active));
+  {
+    FunctionScope write(env, "WRITE_ONCE(vma->vm_page_prot)");
+    env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
+    if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
+  }
+  return vmf_insert_pfn(env, mm, vmf.address, vvar.pfn(vmf.address));
+}
+
 }  // namespace proposals::write_once
 
 Proposal make_write_once_proposal() {
@@ -94,7 +119,8 @@ Proposal make_write_once_proposal() {
                   "Thomas Hellström in the thread: under the reservation, "
                   "WRITE_ONCE(vma->vm_page_prot, prot) before the PTE lock, then "
                   "vmf_insert_mixed() from the VMA",
-                  &proposals::write_once::ttm_bo_vm_fault};
+                  &proposals::write_once::ttm_bo_vm_fault, nullptr,
+                  &proposals::write_once::vvar_fault};
 }
 
 }  // namespace protmc::model

@@ -24,7 +24,7 @@ TEST(TtmProposals, RegistryListsAndFindsByName) {
     EXPECT_FALSE(p.description.empty());
   }
   EXPECT_EQ(names, (std::vector<std::string>{"fake-vma", "per-page-prot", "write-once",
-                                             "dma-mmap-prepare"}));
+                                             "dma-mmap-prepare", "vm-prot-lock"}));
   ASSERT_NE(find_proposal("write-once"), nullptr);
   EXPECT_EQ(find_proposal("write-once")->name, "write-once");
   EXPECT_EQ(find_proposal("no-such-proposal"), nullptr);
