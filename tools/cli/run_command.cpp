@@ -1,5 +1,7 @@
-// protmc run --program NAME --param K=V ...: explores one of the engine's
-// registered programs and prints the verdict, statistics and counterexamples.
+// protmc run: parses the options of both forms and runs
+//   protmc run SCENARIO|DIR... (run_scenarios.cpp), or
+//   protmc run --program NAME --param K=V ...: explores one of the engine's
+//   registered programs and prints the verdict, statistics and counterexamples.
 #include <algorithm>
 #include <charconv>
 #include <csignal>
@@ -17,6 +19,7 @@
 #include "checker/explore/explorer.hpp"
 #include "checker/programs/registry.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/run_scenarios.hpp"
 
 namespace protmc::cli {
 namespace {
@@ -289,26 +292,45 @@ ExitStatus run(const RunOptions& opts) {
 
 Command add_run_command(CLI::App& parent) {
   auto opts = std::make_shared<RunOptions>();
-  CLI::App* app = parent.add_subcommand("run", "Explore a registered program and print a verdict");
-  app->add_option("--program", opts->program, "Program to explore (see: protmc list programs)")
-      ->required();
-  app->add_option("--param", opts->params, "Program parameter NAME=VALUE; repeat for each")
-      ->allow_extra_args(false);
-  app->add_option("--strategy", opts->strategy, "Exploration strategy")
-      ->check(CLI::IsMember({"dpor", "dfs", "random", "pct"}))
-      ->capture_default_str();
-  app->add_option("--seed", opts->seed, "Seed for the random and pct strategies")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app->add_option("--max-executions", opts->max_executions,
-                  "Stop after this many executions (default: unlimited)")
-      ->check(CLI::PositiveNumber);
-  app->add_option("--time-limit", opts->time_limit_s,
-                  "Stop after this many seconds (default: none)")
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("--max-steps", opts->max_steps, "Visible steps allowed per execution")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  auto scenario_opts = std::make_shared<ScenarioRunOptions>();
+  auto kernel = std::make_shared<std::string>();
+  CLI::App* app = parent.add_subcommand(
+      "run",
+      "Explore scenario files (or every *.json in a directory) under each proposal, or a "
+      "registered program (--program), and print verdicts");
+  app->add_option("scenarios", scenario_opts->paths, "Scenario files and directories");
+  CLI::Option* program =
+      app->add_option("--program", opts->program, "Program to explore (see: protmc list programs)");
+  CLI::Option* param =
+      app->add_option("--param", opts->params, "--program: parameter NAME=VALUE; repeat for each")
+          ->allow_extra_args(false);
+  CLI::Option* proposal =
+      app->add_option("--proposal", scenario_opts->proposals,
+                      "Scenarios: run against this proposal (repeat for several) instead of the "
+                      "scenario's own or every registered one")
+          ->allow_extra_args(false);
+  CLI::Option* kernel_opt = app->add_option(
+      "--kernel", *kernel,
+      "Scenarios: use this kernel preset instead of the scenario's (its knob overrides still "
+      "apply; expectations are then not checked)");
+  CLI::Option* strategy = app->add_option("--strategy", opts->strategy, "Exploration strategy")
+                              ->check(CLI::IsMember({"dpor", "dfs", "random", "pct"}))
+                              ->capture_default_str();
+  CLI::Option* seed =
+      app->add_option("--seed", opts->seed, "Seed for the random and pct strategies")
+          ->check(CLI::NonNegativeNumber)
+          ->capture_default_str();
+  CLI::Option* max_executions =
+      app->add_option("--max-executions", opts->max_executions,
+                      "Stop after this many executions (default: unlimited)")
+          ->check(CLI::PositiveNumber);
+  CLI::Option* time_limit = app->add_option("--time-limit", opts->time_limit_s,
+                                            "Stop after this many seconds (default: none)")
+                                ->check(CLI::NonNegativeNumber);
+  CLI::Option* max_steps =
+      app->add_option("--max-steps", opts->max_steps, "Visible steps allowed per execution")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
   CLI::Option* bound = app->add_option("--preemption-bound", opts->preemption_bound,
                                        "dfs only: skip schedules with more preemptions")
                            ->check(CLI::NonNegativeNumber);
@@ -317,9 +339,37 @@ Command add_run_command(CLI::App& parent) {
   app->add_option("--format", opts->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  return Command{app, [opts, bound] {
-                   opts->preemption_bound_given = bound->count() > 0;
-                   return run(*opts);
+  return Command{app, [=]() -> ExitStatus {
+                   const bool scenarios = !scenario_opts->paths.empty();
+                   if (scenarios == (program->count() > 0)) {
+                     std::cerr << "protmc run: give scenario files or directories, or "
+                                  "--program NAME (not both)\n";
+                     return ExitStatus::kBadInput;
+                   }
+                   if (!scenarios) {
+                     if (proposal->count() > 0 || kernel_opt->count() > 0) {
+                       std::cerr << "protmc run: --proposal and --kernel apply to scenarios, "
+                                    "not to --program\n";
+                       return ExitStatus::kBadInput;
+                     }
+                     opts->preemption_bound_given = bound->count() > 0;
+                     return run(*opts);
+                   }
+                   if (param->count() > 0) {
+                     std::cerr << "protmc run: --param applies to --program only\n";
+                     return ExitStatus::kBadInput;
+                   }
+                   ScenarioRunOptions& s = *scenario_opts;
+                   if (kernel_opt->count() > 0) s.kernel = *kernel;
+                   if (strategy->count() > 0) s.strategy = opts->strategy;
+                   if (seed->count() > 0) s.seed = opts->seed;
+                   if (max_executions->count() > 0) s.max_executions = opts->max_executions;
+                   if (time_limit->count() > 0) s.time_limit_s = opts->time_limit_s;
+                   if (max_steps->count() > 0) s.max_steps = opts->max_steps;
+                   if (bound->count() > 0) s.preemption_bound = opts->preemption_bound;
+                   s.keep_going = opts->keep_going;
+                   s.format = opts->format;
+                   return run_scenarios(s);
                  }};
 }
 

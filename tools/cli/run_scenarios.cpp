@@ -1,0 +1,399 @@
+// protmc run SCENARIO|DIR...: explores every scenario under every proposal it
+// runs against and prints one summary per result (text or JSON).
+#include "tools/cli/run_scenarios.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checker/explore/explorer.hpp"
+#include "model/proposals/proposal.hpp"
+#include "model/scenario/program.hpp"
+#include "tools/scenario/loader.hpp"
+#include "tools/scenario/to_config.hpp"
+
+namespace protmc::cli {
+namespace {
+
+namespace checker = protmc::checker;
+using scenario::Expectation;
+using scenario::Scenario;
+using scenario::Verdict;
+
+constexpr size_t kWidth = 100;
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_sigint(int /*signal*/) { g_interrupted = 1; }
+
+// One scenario under one proposal, ready to explore.
+struct Job {
+  const Scenario* scenario = nullptr;
+  std::string proposal;
+  std::string kernel;  // kernel_label()
+  model::ScenarioConfig config;
+  std::optional<Expectation> expectation;
+};
+
+struct Outcome {
+  checker::ExploreResult result;
+  Verdict verdict = Verdict::kIncomplete;
+  std::optional<bool> as_expected;  // nullopt: no expectation
+};
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string text;
+  for (const std::string& item : items) {
+    if (!text.empty()) text += separator;
+    text += item;
+  }
+  return text;
+}
+
+std::string describe(const Expectation& e) {
+  std::string text(scenario::to_string(e.verdict));
+  if (e.property) text += " (" + std::string(scenario::to_string(*e.property)) + ")";
+  return text;
+}
+
+std::string format_value(uint64_t value) {
+  if (value < 10) return std::to_string(value);
+  std::ostringstream out;
+  out << "0x" << std::hex << value;
+  return out.str();
+}
+
+// Writes `text` after `prefix`, wrapping at spaces so that no line exceeds
+// kWidth columns; continuation lines are indented to the prefix's width.
+void print_wrapped(std::ostream& out, const std::string& prefix, const std::string& text) {
+  const size_t indent = prefix.size();
+  const size_t room = kWidth > indent + 20 ? kWidth - indent : 20;
+  std::string line = prefix;
+  size_t used = 0;
+  std::istringstream words(text);
+  std::string word;
+  while (words >> word) {
+    while (word.size() > room) {  // a word longer than a line: cut it
+      if (used > 0) {
+        out << line << "\n";
+        line = std::string(indent, ' ');
+        used = 0;
+      }
+      out << line << word.substr(0, room) << "\n";
+      word = word.substr(room);
+      line = std::string(indent, ' ');
+    }
+    if (used > 0 && used + 1 + word.size() > room) {
+      out << line << "\n";
+      line = std::string(indent, ' ');
+      used = 0;
+    }
+    if (used > 0) {
+      line += ' ';
+      ++used;
+    }
+    line += word;
+    used += word.size();
+  }
+  out << line << "\n";
+}
+
+// A kernel function stack for one line: the entry point and the innermost two
+// functions ("do_user_addr_fault > ... > vmf_insert_mixed > insert_pfn").
+std::string stack_excerpt(const std::vector<std::string>& functions) {
+  if (functions.size() <= 3) return join(functions, " > ");
+  return functions.front() + " > ... > " + functions[functions.size() - 2] + " > " +
+         functions.back();
+}
+
+// One event: "> STEP THREAD  f > g > h: operation object = value  [locks]",
+// wrapped at 100 columns, then its notes.
+void print_trace(std::ostream& out, const checker::Trace& trace,
+                 const std::vector<uint32_t>& finding_steps) {
+  size_t thread_width = 6;
+  for (const std::string& name : trace.thread_names) {
+    thread_width = std::max(thread_width, std::min<size_t>(name.size(), 14));
+  }
+  out << "    step " << std::left << std::setw(static_cast<int>(thread_width)) << "thread"
+      << "  kernel functions: operation object = value  [locks held after it]\n";
+  // The main thread's setup before it spawns the scenario's threads (the
+  // mmap, the initial faults) is shown only where it changes a page-table
+  // entry (events with notes); JSON output has every event.
+  bool setup = true;
+  size_t hidden = 0;
+  auto flush_hidden = [&] {
+    if (hidden == 0) return;
+    out << "         (" << hidden << " setup event" << (hidden == 1 ? "" : "s")
+        << " of the main thread not shown)\n";
+    hidden = 0;
+  };
+  for (const checker::TraceEvent& event : trace.events) {
+    const bool marked =
+        std::find(finding_steps.begin(), finding_steps.end(), event.step) != finding_steps.end();
+    if (setup && event.thread != 0) setup = false;
+    if (setup && event.operation == "spawn") setup = false;
+    if (setup && !marked && event.notes.empty()) {
+      ++hidden;
+      continue;
+    }
+    flush_hidden();
+    std::ostringstream prefix;
+    prefix << "  " << (marked ? '>' : ' ') << std::right << std::setw(5) << event.step << " "
+           << std::left << std::setw(static_cast<int>(thread_width))
+           << event.thread_name.substr(0, 14) << "  ";
+    std::string text = event.functions.empty() ? "" : stack_excerpt(event.functions) + ": ";
+    text += event.operation;
+    if (!event.object.empty()) text += " " + event.object;
+    if (event.value) text += " = " + format_value(*event.value);
+    if (!event.locks_held.empty()) text += "  [" + join(event.locks_held, ", ") + "]";
+    print_wrapped(out, prefix.str(), text);
+    const std::string note_prefix = std::string(prefix.str().size(), ' ') + "| ";
+    for (const std::string& note : event.notes) print_wrapped(out, note_prefix, note);
+  }
+}
+
+void print_text(std::ostream& out, const Job& job, const Outcome& outcome, bool keep_going) {
+  const checker::Stats& stats = outcome.result.stats;
+  out << "scenario " << job.scenario->name << " (" << job.scenario->path << ")\n";
+  out << "  proposal " << job.proposal << ", kernel " << job.kernel
+      << (job.scenario->platform.sev ? ", SEV" : "") << "\n";
+  std::string verdict(scenario::to_string(outcome.verdict));
+  if (outcome.verdict == Verdict::kViolation) {
+    std::vector<std::string> properties;
+    for (const checker::Counterexample& cex : outcome.result.findings) {
+      if (scenario::finding_counts(*job.scenario, cex.finding) &&
+          std::find(properties.begin(), properties.end(), cex.finding.property) ==
+              properties.end()) {
+        properties.push_back(cex.finding.property);
+      }
+    }
+    verdict += " (" + join(properties, ", ") + ")";
+  }
+  out << "  verdict: " << verdict
+      << "; expected: " << (job.expectation ? describe(*job.expectation) : "nothing stated")
+      << (outcome.as_expected ? (*outcome.as_expected ? ", as expected" : ", NOT as expected") : "")
+      << "\n";
+  std::ostringstream line;
+  line << "  executions " << stats.executions << ", blocked " << stats.blocked << ", steps "
+       << stats.steps << ", " << std::fixed << std::setprecision(3) << stats.elapsed_s << " s, "
+       << (stats.complete ? std::string("complete") : "incomplete: " + stats.incomplete_reason);
+  out << line.str() << "\n";
+  size_t index = 0;
+  for (const checker::Counterexample& cex : outcome.result.findings) {
+    ++index;
+    const bool counts = scenario::finding_counts(*job.scenario, cex.finding);
+    out << "\n";
+    print_wrapped(out,
+                  "  finding " + std::to_string(index) + " of " +
+                      std::to_string(outcome.result.findings.size()) + ": ",
+                  cex.finding.property + (counts ? "" : " (not checked by this scenario)") + ": " +
+                      cex.finding.message);
+    if (keep_going) {
+      out << "    violating executions in this group: " << cex.occurrences << "\n";
+    }
+    if (!cex.reproduced) {
+      out << "    warning: the recorded re-run did not reproduce this finding\n";
+    }
+    print_trace(out, cex.trace, cex.finding.steps);
+  }
+  out << "\n";
+}
+
+nlohmann::ordered_json to_json(const Job& job, const Outcome& outcome) {
+  using Json = nlohmann::ordered_json;
+  const checker::Stats& stats = outcome.result.stats;
+  Json findings = Json::array();
+  for (const checker::Counterexample& cex : outcome.result.findings) {
+    Json trace = Json::array();
+    for (const checker::TraceEvent& event : cex.trace.events) {
+      trace.push_back(Json{{"step", event.step},
+                           {"thread", event.thread_name},
+                           {"functions", event.functions},
+                           {"operation", event.operation},
+                           {"object", event.object},
+                           {"value", event.value ? Json(*event.value) : Json(nullptr)},
+                           {"locks_held", event.locks_held},
+                           {"notes", event.notes}});
+    }
+    Json schedule = Json::array();
+    for (const checker::Choice& choice : cex.schedule.choices) {
+      schedule.push_back(Json::array({choice.thread, choice.value}));
+    }
+    findings.push_back(Json{{"property", cex.finding.property},
+                            {"message", cex.finding.message},
+                            {"counts", scenario::finding_counts(*job.scenario, cex.finding)},
+                            {"steps", cex.finding.steps},
+                            {"schedule", std::move(schedule)},
+                            {"trace", std::move(trace)}});
+  }
+  Json expected = nullptr;
+  if (job.expectation) {
+    expected = Json{{"verdict", scenario::to_string(job.expectation->verdict)},
+                    {"property", job.expectation->property
+                                     ? Json(scenario::to_string(*job.expectation->property))
+                                     : Json(nullptr)}};
+  }
+  return Json{
+      {"scenario", job.scenario->name},
+      {"file", job.scenario->path},
+      {"proposal", job.proposal},
+      {"kernel", job.kernel},
+      {"verdict", scenario::to_string(outcome.verdict)},
+      {"findings", std::move(findings)},
+      {"executions", stats.executions},
+      {"blocked", stats.blocked},
+      {"complete", stats.complete},
+      {"incomplete_reason", stats.complete ? Json(nullptr) : Json(stats.incomplete_reason)},
+      {"elapsed_s", stats.elapsed_s},
+      {"expected", std::move(expected)},
+      {"as_expected", outcome.as_expected ? Json(*outcome.as_expected) : Json(nullptr)},
+  };
+}
+
+ExitStatus status_of(const Outcome& outcome) {
+  if (outcome.as_expected) {
+    if (*outcome.as_expected) return ExitStatus::kAsExpected;
+    return outcome.verdict == Verdict::kIncomplete ? ExitStatus::kIncomplete : ExitStatus::kFinding;
+  }
+  switch (outcome.verdict) {
+    case Verdict::kPass:
+      return ExitStatus::kAsExpected;
+    case Verdict::kViolation:
+      return ExitStatus::kFinding;
+    case Verdict::kIncomplete:
+      return ExitStatus::kIncomplete;
+  }
+  return ExitStatus::kIncomplete;
+}
+
+// The proposals a scenario runs against: --proposal, else its own, else
+// every registered one.
+std::vector<std::string> proposals_for(const Scenario& s, const ScenarioRunOptions& opts) {
+  if (!opts.proposals.empty()) return opts.proposals;
+  if (s.proposal) return {std::string(scenario::to_string(*s.proposal))};
+  std::vector<std::string> names;
+  for (const model::Proposal& p : model::all_proposals()) names.emplace_back(p.name);
+  return names;
+}
+
+// Validates the command-line overrides; returns an error message or "".
+std::string apply_overrides(const ScenarioRunOptions& opts, checker::ExploreOptions& options) {
+  if (opts.strategy) {
+    const std::optional<checker::Strategy> strategy = checker::parse_strategy(*opts.strategy);
+    if (!strategy) return "unknown strategy '" + *opts.strategy + "'";
+    options.strategy = *strategy;
+  }
+  if (opts.seed) options.seed = *opts.seed;
+  if (opts.max_executions) options.bounds.max_executions = *opts.max_executions;
+  if (opts.time_limit_s) options.bounds.time_limit_s = *opts.time_limit_s;
+  if (opts.max_steps) options.bounds.max_steps = *opts.max_steps;
+  if (opts.preemption_bound) {
+    if (options.strategy != checker::Strategy::kDfs) {
+      return "--preemption-bound applies to --strategy dfs only";
+    }
+    options.bounds.preemption_bound = *opts.preemption_bound;
+  }
+  options.keep_going = opts.keep_going;
+  return "";
+}
+
+}  // namespace
+
+ExitStatus run_scenarios(const ScenarioRunOptions& opts) {
+  std::optional<model::KernelPreset> preset;
+  if (opts.kernel) {
+    preset = model::parse_preset(*opts.kernel);
+    if (!preset) {
+      std::cerr << "protmc run: unknown kernel preset '" << *opts.kernel
+                << "' (protmc list presets shows them)\n";
+      return ExitStatus::kBadInput;
+    }
+  }
+  for (const std::string& name : opts.proposals) {
+    if (model::find_proposal(name) != nullptr) continue;
+    std::cerr << "protmc run: "
+              << (scenario::parse_proposal(name) ? "the proposal '" + name + "' is not modelled yet"
+                                                 : "unknown proposal '" + name + "'")
+              << " (protmc list proposals shows them)\n";
+    return ExitStatus::kBadInput;
+  }
+
+  const scenario::LoadResult loaded = scenario::load_scenario_paths(opts.paths);
+  for (const scenario::Diagnostic& d : loaded.diagnostics) std::cerr << d.to_string() << "\n";
+  if (!loaded.ok()) return ExitStatus::kBadInput;
+  if (loaded.scenarios.empty()) {
+    std::cerr << "protmc run: no scenario files found\n";
+    return ExitStatus::kBadInput;
+  }
+
+  // Every scenario x proposal is converted before anything runs, so that a
+  // feature the model lacks refuses the whole command.
+  std::vector<Job> jobs;
+  bool refused = false;
+  for (const Scenario& s : loaded.scenarios) {
+    for (const std::string& proposal : proposals_for(s, opts)) {
+      scenario::ConfigResult converted = scenario::to_config(s, proposal, preset);
+      if (!converted.ok()) {
+        std::cerr << converted.error << " (proposal " << proposal << ")\n";
+        refused = true;
+        continue;
+      }
+      jobs.push_back(Job{&s, proposal, scenario::kernel_label(s, preset),
+                         std::move(converted.config),
+                         scenario::applicable_expectation(s, proposal, preset)});
+    }
+  }
+  if (refused) return ExitStatus::kBadInput;
+
+  std::vector<checker::ExploreOptions> all_options;
+  for (const Job& job : jobs) {
+    checker::ExploreOptions options = scenario::explore_options(*job.scenario, job.expectation);
+    if (std::string error = apply_overrides(opts, options); !error.empty()) {
+      std::cerr << "protmc run: " << error << "\n";
+      return ExitStatus::kBadInput;
+    }
+    options.interrupted = [] { return g_interrupted != 0; };
+    all_options.push_back(std::move(options));
+  }
+
+  g_interrupted = 0;
+  auto* const previous = std::signal(SIGINT, on_sigint);
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  bool any_finding = false;
+  bool any_incomplete = false;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const Job& job = jobs[i];
+    Outcome outcome;
+    outcome.result = checker::explore(model::make_scenario_program(job.config), all_options[i]);
+    outcome.verdict = scenario::scenario_verdict(*job.scenario, outcome.result);
+    if (job.expectation) {
+      outcome.as_expected =
+          scenario::as_expected(*job.expectation, outcome.verdict, outcome.result);
+    }
+    const ExitStatus status = status_of(outcome);
+    any_finding = any_finding || status == ExitStatus::kFinding;
+    any_incomplete = any_incomplete || status == ExitStatus::kIncomplete;
+    if (opts.format == "json") {
+      results.push_back(to_json(job, outcome));
+    } else {
+      print_text(std::cout, job, outcome, opts.keep_going);
+      std::cout.flush();
+    }
+  }
+  std::signal(SIGINT, previous);
+  if (opts.format == "json") {
+    std::cout << nlohmann::ordered_json{{"results", std::move(results)}}.dump() << "\n";
+  }
+  std::cout.flush();
+  if (any_finding) return ExitStatus::kFinding;
+  if (any_incomplete) return ExitStatus::kIncomplete;
+  return ExitStatus::kAsExpected;
+}
+
+}  // namespace protmc::cli
