@@ -19,5 +19,9 @@ struct Command {
 Command add_run_command(CLI::App& parent);
 Command add_list_command(CLI::App& parent);
 Command add_validate_command(CLI::App& parent);
+Command add_replay_command(CLI::App& parent);
+Command add_show_command(CLI::App& parent);
+Command add_matrix_command(CLI::App& parent);
+Command add_gate_command(CLI::App& parent);
 
 }  // namespace protmc::cli

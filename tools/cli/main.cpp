@@ -23,6 +23,11 @@ int run_cli(int argc, char** argv) {
       protmc::cli::add_run_command(app),
       protmc::cli::add_list_command(app),
       protmc::cli::add_validate_command(app),
+      // Trace files (tools/trace).
+      protmc::cli::add_replay_command(app),
+      protmc::cli::add_show_command(app),
+      protmc::cli::add_matrix_command(app),
+      protmc::cli::add_gate_command(app),
   };
 
   try {

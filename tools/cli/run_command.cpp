@@ -336,6 +336,11 @@ Command add_run_command(CLI::App& parent) {
                            ->check(CLI::NonNegativeNumber);
   app->add_flag("--keep-going", opts->keep_going,
                 "Explore everything and count every finding instead of stopping at the first");
+  auto trace_dir = std::make_shared<std::string>();
+  CLI::Option* trace_dir_opt =
+      app->add_option("--trace-dir", *trace_dir,
+                      "Scenarios: write a trace file (traces/README.md) for every finding into "
+                      "this directory, created if missing");
   app->add_option("--format", opts->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -352,6 +357,11 @@ Command add_run_command(CLI::App& parent) {
                                     "not to --program\n";
                        return ExitStatus::kBadInput;
                      }
+                     if (trace_dir_opt->count() > 0) {
+                       std::cerr << "protmc run: --trace-dir applies to scenarios, not to "
+                                    "--program\n";
+                       return ExitStatus::kBadInput;
+                     }
                      opts->preemption_bound_given = bound->count() > 0;
                      return run(*opts);
                    }
@@ -361,6 +371,7 @@ Command add_run_command(CLI::App& parent) {
                    }
                    ScenarioRunOptions& s = *scenario_opts;
                    if (kernel_opt->count() > 0) s.kernel = *kernel;
+                   if (trace_dir_opt->count() > 0) s.trace_dir = *trace_dir;
                    if (strategy->count() > 0) s.strategy = opts->strategy;
                    if (seed->count() > 0) s.seed = opts->seed;
                    if (max_executions->count() > 0) s.max_executions = opts->max_executions;

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -18,6 +20,7 @@
 #include "model/scenario/program.hpp"
 #include "tools/scenario/loader.hpp"
 #include "tools/scenario/to_config.hpp"
+#include "tools/trace/trace_file.hpp"
 
 namespace protmc::cli {
 namespace {
@@ -45,6 +48,8 @@ struct Outcome {
   checker::ExploreResult result;
   Verdict verdict = Verdict::kIncomplete;
   std::optional<bool> as_expected;  // nullopt: no expectation
+  // --trace-dir: the trace file of each finding, in findings order.
+  std::vector<std::string> trace_paths;
 };
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
@@ -68,6 +73,8 @@ std::string format_value(uint64_t value) {
   out << "0x" << std::hex << value;
   return out.str();
 }
+
+}  // namespace
 
 // Writes `text` after `prefix`, wrapping at spaces so that no line exceeds
 // kWidth columns; continuation lines are indented to the prefix's width.
@@ -103,6 +110,8 @@ void print_wrapped(std::ostream& out, const std::string& prefix, const std::stri
   }
   out << line << "\n";
 }
+
+namespace {
 
 // A kernel function stack for one line: the entry point and the innermost two
 // functions ("do_user_addr_fault > ... > vmf_insert_mixed > insert_pfn").
@@ -158,11 +167,37 @@ void print_trace(std::ostream& out, const checker::Trace& trace,
   }
 }
 
+}  // namespace
+
+void print_result_header(std::ostream& out, std::string_view scenario, std::string_view file,
+                         std::string_view proposal, std::string_view kernel, bool sev) {
+  out << "scenario " << scenario << " (" << file << ")\n";
+  out << "  proposal " << proposal << ", kernel " << kernel << (sev ? ", SEV" : "") << "\n";
+}
+
+void print_finding(std::ostream& out, const checker::Finding& finding, const checker::Trace& trace,
+                   const FindingText& how) {
+  out << "\n";
+  print_wrapped(
+      out, "  finding " + std::to_string(how.index) + " of " + std::to_string(how.count) + ": ",
+      finding.property + (how.counts ? "" : " (not checked by this scenario)") + ": " +
+          finding.message);
+  if (how.occurrences) {
+    out << "    violating executions in this group: " << *how.occurrences << "\n";
+  }
+  if (!how.reproduced) {
+    out << "    warning: the recorded re-run did not reproduce this finding\n";
+  }
+  if (!how.trace_path.empty()) out << "    trace saved to " << how.trace_path << "\n";
+  print_trace(out, trace, finding.steps);
+}
+
+namespace {
+
 void print_text(std::ostream& out, const Job& job, const Outcome& outcome, bool keep_going) {
   const checker::Stats& stats = outcome.result.stats;
-  out << "scenario " << job.scenario->name << " (" << job.scenario->path << ")\n";
-  out << "  proposal " << job.proposal << ", kernel " << job.kernel
-      << (job.scenario->platform.sev ? ", SEV" : "") << "\n";
+  print_result_header(out, job.scenario->name, job.scenario->path, job.proposal, job.kernel,
+                      job.scenario->platform.sev);
   std::string verdict(scenario::to_string(outcome.verdict));
   if (outcome.verdict == Verdict::kViolation) {
     std::vector<std::string> properties;
@@ -184,23 +219,16 @@ void print_text(std::ostream& out, const Job& job, const Outcome& outcome, bool 
        << stats.steps << ", " << std::fixed << std::setprecision(3) << stats.elapsed_s << " s, "
        << (stats.complete ? std::string("complete") : "incomplete: " + stats.incomplete_reason);
   out << line.str() << "\n";
-  size_t index = 0;
-  for (const checker::Counterexample& cex : outcome.result.findings) {
-    ++index;
-    const bool counts = scenario::finding_counts(*job.scenario, cex.finding);
-    out << "\n";
-    print_wrapped(out,
-                  "  finding " + std::to_string(index) + " of " +
-                      std::to_string(outcome.result.findings.size()) + ": ",
-                  cex.finding.property + (counts ? "" : " (not checked by this scenario)") + ": " +
-                      cex.finding.message);
-    if (keep_going) {
-      out << "    violating executions in this group: " << cex.occurrences << "\n";
-    }
-    if (!cex.reproduced) {
-      out << "    warning: the recorded re-run did not reproduce this finding\n";
-    }
-    print_trace(out, cex.trace, cex.finding.steps);
+  for (size_t i = 0; i < outcome.result.findings.size(); ++i) {
+    const checker::Counterexample& cex = outcome.result.findings[i];
+    FindingText how;
+    how.index = i + 1;
+    how.count = outcome.result.findings.size();
+    how.counts = scenario::finding_counts(*job.scenario, cex.finding);
+    if (keep_going) how.occurrences = cex.occurrences;
+    how.reproduced = cex.reproduced;
+    if (i < outcome.trace_paths.size()) how.trace_path = outcome.trace_paths[i];
+    print_finding(out, cex.finding, cex.trace, how);
   }
   out << "\n";
 }
@@ -225,12 +253,16 @@ nlohmann::ordered_json to_json(const Job& job, const Outcome& outcome) {
     for (const checker::Choice& choice : cex.schedule.choices) {
       schedule.push_back(Json::array({choice.thread, choice.value}));
     }
-    findings.push_back(Json{{"property", cex.finding.property},
-                            {"message", cex.finding.message},
-                            {"counts", scenario::finding_counts(*job.scenario, cex.finding)},
-                            {"steps", cex.finding.steps},
-                            {"schedule", std::move(schedule)},
-                            {"trace", std::move(trace)}});
+    const size_t index = findings.size();
+    findings.push_back(
+        Json{{"property", cex.finding.property},
+             {"message", cex.finding.message},
+             {"counts", scenario::finding_counts(*job.scenario, cex.finding)},
+             {"steps", cex.finding.steps},
+             {"schedule", std::move(schedule)},
+             {"trace", index < outcome.trace_paths.size() && !outcome.trace_paths[index].empty()
+                           ? Json(outcome.trace_paths[index])
+                           : std::move(trace)}});
   }
   Json expected = nullptr;
   if (job.expectation) {
@@ -362,6 +394,18 @@ ExitStatus run_scenarios(const ScenarioRunOptions& opts) {
     all_options.push_back(std::move(options));
   }
 
+  if (opts.trace_dir) {
+    std::error_code error;
+    std::filesystem::create_directories(*opts.trace_dir, error);
+    if (error || !std::filesystem::is_directory(*opts.trace_dir)) {
+      std::cerr << "protmc run: --trace-dir " << *opts.trace_dir << ": "
+                << (error ? error.message() : "not a directory") << "\n";
+      return ExitStatus::kBadInput;
+    }
+  }
+  std::set<std::string> trace_names;  // written by this run
+  bool trace_failed = false;
+
   g_interrupted = 0;
   auto* const previous = std::signal(SIGINT, on_sigint);
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
@@ -375,6 +419,34 @@ ExitStatus run_scenarios(const ScenarioRunOptions& opts) {
     if (job.expectation) {
       outcome.as_expected =
           scenario::as_expected(*job.expectation, outcome.verdict, outcome.result);
+    }
+    if (opts.trace_dir) {
+      for (const checker::Counterexample& cex : outcome.result.findings) {
+        std::string& path = outcome.trace_paths.emplace_back();
+        const trace::MakeTraceResult made =
+            trace::make_trace(*job.scenario, job.proposal, preset, cex, outcome.result.stats);
+        if (!made.ok()) {
+          std::cerr << "protmc run: " << made.error << "\n";
+          trace_failed = true;
+          continue;
+        }
+        // A second finding of one property (--keep-going groups by location)
+        // gets "--2", "--3", ... before ".json".
+        std::string name =
+            trace::trace_file_name(job.scenario->name, job.proposal, cex.finding.property);
+        const std::string stem = name.substr(0, name.size() - 5);
+        for (int n = 2; trace_names.count(name) != 0; ++n) {
+          name = stem + "--" + std::to_string(n) + ".json";
+        }
+        trace_names.insert(name);
+        const std::string target = (std::filesystem::path(*opts.trace_dir) / name).string();
+        if (std::string error = trace::write_trace_file(made.trace, target); !error.empty()) {
+          std::cerr << "protmc run: " << error << "\n";
+          trace_failed = true;
+          continue;
+        }
+        path = target;
+      }
     }
     const ExitStatus status = status_of(outcome);
     any_finding = any_finding || status == ExitStatus::kFinding;
@@ -391,6 +463,7 @@ ExitStatus run_scenarios(const ScenarioRunOptions& opts) {
     std::cout << nlohmann::ordered_json{{"results", std::move(results)}}.dump() << "\n";
   }
   std::cout.flush();
+  if (trace_failed) return ExitStatus::kBadInput;
   if (any_finding) return ExitStatus::kFinding;
   if (any_incomplete) return ExitStatus::kIncomplete;
   return ExitStatus::kAsExpected;

@@ -1,0 +1,73 @@
+// A batch of scenario x proposal explorations for the commands that summarise
+// many results in one table (`protmc matrix`, `protmc gate`): every job is
+// planned first (a feature the model cannot run refuses the whole batch, and
+// nothing is explored), then each is explored in turn, with a progress line on
+// stderr when stderr is a terminal and an exploration takes over a second.
+//
+// Built on the scenario library's public functions (tools/scenario/to_config.hpp),
+// as `protmc run` is; `run` prints each result itself, this returns them.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/explore/explorer.hpp"
+#include "model/scenario/config.hpp"
+#include "tools/scenario/scenario.hpp"
+
+namespace protmc::cli {
+
+// One scenario under one proposal, ready to explore.
+struct BatchJob {
+  const scenario::Scenario* scenario = nullptr;
+  std::string proposal;
+  std::string kernel;  // scenario::kernel_label()
+  model::ScenarioConfig config;
+  // The expectation checked, which also decides where the search stops;
+  // nullopt: none (the search stops at the first finding that counts).
+  std::optional<scenario::Expectation> expectation;
+};
+
+struct BatchResult {
+  const scenario::Scenario* scenario = nullptr;
+  std::string proposal;
+  std::string kernel;
+  std::optional<scenario::Expectation> expectation;
+  checker::ExploreResult result;
+  scenario::Verdict verdict = scenario::Verdict::kIncomplete;
+  std::optional<bool> as_expected;  // nullopt: no expectation
+
+  // For a violation, the finding a summary shows: one of the expected property
+  // if there is one, else the first finding that counts; nullptr otherwise.
+  const checker::Counterexample* shown_finding() const;
+  // The result differs from what was expected: the expectation was not met,
+  // or, without one, the verdict is not pass.
+  bool differs() const;
+};
+
+// Which proposals a scenario runs against.
+using ProposalSelector = std::function<std::vector<std::string>(const scenario::Scenario&)>;
+
+// Every registered proposal for a scenario that names none, else the one it
+// names: what `protmc run` does without --proposal.
+std::vector<std::string> scenario_proposals(const scenario::Scenario& scenario);
+
+// Converts every scenario x selected proposal. With `check_expectations`, each
+// job carries the scenario's applicable expectation. Conversion errors are
+// returned as "FILE: message (proposal P)"; the jobs are then not to be run.
+struct BatchPlan {
+  std::vector<BatchJob> jobs;
+  std::vector<std::string> errors;
+  bool ok() const { return errors.empty(); }
+};
+BatchPlan plan_batch(const std::vector<scenario::Scenario>& scenarios,
+                     const ProposalSelector& proposals, bool check_expectations);
+
+// Explores every job in order with the scenario's "explore" settings. `command`
+// names the progress line ("matrix", "gate"). SIGINT stops the current
+// exploration between executions and leaves the rest incomplete.
+std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std::string& command);
+
+}  // namespace protmc::cli
