@@ -2,50 +2,24 @@
 // built binary on the shipped scenarios and on scenarios written here, check
 // exit statuses, text and JSON output.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
+#include "support/run_protmc.hpp"
+
 namespace {
 
 const std::string kScenarios = std::string(PROTMC_SOURCE_DIR) + "/scenarios";
 
-struct RunResult {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using protmc_test::RunResult;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-RunResult protmc(const std::string& args) {
-  const std::string stem = testing::TempDir() + "/protmc_scn_" + std::to_string(getpid()) + "_" +
-                           testing::UnitTest::GetInstance()->current_test_info()->name();
-  const std::string out_path = stem + ".out";
-  const std::string err_path = stem + ".err";
-  const std::string command =
-      std::string("'") + PROTMC_BINARY + "' " + args + " >'" + out_path + "' 2>'" + err_path + "'";
-  const int raw = std::system(command.c_str());
-  RunResult result;
-  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
-  std::remove(out_path.c_str());
-  std::remove(err_path.c_str());
-  return result;
-}
+// Runs `protmc ARGS` (ARGS is shell text) and captures everything.
+RunResult protmc(const std::string& args) { return protmc_test::run_protmc(args, "scn"); }
 
 class ScenarioRun : public testing::Test {
  protected:

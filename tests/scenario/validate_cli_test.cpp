@@ -1,50 +1,23 @@
 // End-to-end tests of `protmc validate`: run the built binary on good and bad
 // scenario files and directories, check exit status, stdout and stderr.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
+
+#include "support/run_protmc.hpp"
 
 namespace {
 
 const std::string kData = PROTMC_SCENARIO_TEST_DATA;
 
-struct RunResult {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using protmc_test::read_file;
+using protmc_test::RunResult;
 
 // Runs `protmc ARGS` (ARGS is shell text) and captures everything.
-RunResult protmc(const std::string& args) {
-  const std::string stem = testing::TempDir() + "/protmc_validate_" + std::to_string(getpid()) +
-                           "_" + testing::UnitTest::GetInstance()->current_test_info()->name();
-  const std::string out_path = stem + ".out";
-  const std::string err_path = stem + ".err";
-  const std::string command =
-      std::string("'") + PROTMC_BINARY + "' " + args + " >'" + out_path + "' 2>'" + err_path + "'";
-  const int raw = std::system(command.c_str());
-  RunResult result;
-  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
-  std::remove(out_path.c_str());
-  std::remove(err_path.c_str());
-  return result;
-}
+RunResult protmc(const std::string& args) { return protmc_test::run_protmc(args, "validate"); }
 
 class ValidateCli : public testing::Test {
  protected:

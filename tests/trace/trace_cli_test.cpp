@@ -2,15 +2,15 @@
 // --trace-dir`, `protmc replay` (reproduced, not reproduced, bad input) and
 // `protmc show`.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+
+#include "support/run_protmc.hpp"
 
 namespace {
 
@@ -20,11 +20,7 @@ using Json = nlohmann::ordered_json;
 const std::string kScenarios = std::string(PROTMC_SOURCE_DIR) + "/scenarios";
 const std::string kTraceName = "mprotect-after-fault-vram-sev--fake-vma--pte-attributes.json";
 
-struct RunResult {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using protmc_test::RunResult;
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -48,17 +44,10 @@ class TraceCli : public testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
+  // Runs `protmc ARGS` (ARGS is shell text) with stdout and stderr captured
+  // in dir_.
   RunResult protmc(const std::string& args) {
-    const std::string out_path = (dir_ / "stdout").string();
-    const std::string err_path = (dir_ / "stderr").string();
-    const std::string command = std::string("'") + PROTMC_BINARY + "' " + args + " >'" + out_path +
-                                "' 2>'" + err_path + "'";
-    const int raw = std::system(command.c_str());
-    RunResult result;
-    result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    result.out = read_file(out_path);
-    result.err = read_file(err_path);
-    return result;
+    return protmc_test::run_protmc_to(args, (dir_ / "stdout").string(), (dir_ / "stderr").string());
   }
 
   // Runs the mprotect-after-fault scenario with --trace-dir; returns the
