@@ -85,9 +85,8 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
   const uint32_t man = ttm_mem_reg_of(mem).mem_type;
   vm_fault_t ret = VM_FAULT_NOPAGE;
   ttm_mem_io_lock(env, ttm, man);
-  uint64_t address = vmf.address;
-  uint64_t page_offset = ttm_bo_page_offset(ttm, address);
-  const uint64_t page_last = ttm_bo_page_last(ttm);
+  const uint64_t address = vmf.address;
+  const uint64_t page_offset = ttm_bo_page_offset(ttm, address);
   if (page_offset >= ttm.num_pages) {
     ret = VM_FAULT_SIGBUS;
   } else {
@@ -98,23 +97,14 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
     if (ttm_mem_reg_of(mem).bus_is_iomem) prot = x86::pgprot_decrypted(prot);
     env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
     if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
-    for (uint64_t i = 0; i < num_prefault; ++i) {
-      const uint64_t pfn = ttm_bo_pfn(ttm, mem, page_offset);
-      if (mm.vma.kind == VmaKind::kMixedMap) {
-        ret = vmf_insert_mixed(env, mm, address, pfn);
-      } else {
-        ret = vmf_insert_pfn(env, mm, address, pfn);
-      }
-      if (ret & VM_FAULT_ERROR) {
-        if (i == 0) break;
-        ret = VM_FAULT_NOPAGE;
-        break;
-      }
-      address += 1;
-      if (++page_offset >= page_last) break;
-    }
+    ret = ttm_bo_vm_prefault(ttm, mem, address, page_offset, num_prefault,
+                             [&](uint64_t at, uint64_t pfn) {
+                               if (mm.vma.kind == VmaKind::kMixedMap) {
+                                 return vmf_insert_mixed(env, mm, at, pfn);
+                               }
+                               return vmf_insert_pfn(env, mm, at, pfn);
+                             });
     env.unlock(vm_prot_lock);
-    if (!(ret & VM_FAULT_ERROR)) ret = VM_FAULT_NOPAGE;
   }
   ttm_mem_io_unlock(env, ttm, man);
   return ret;

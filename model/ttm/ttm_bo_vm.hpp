@@ -32,4 +32,33 @@ uint64_t ttm_bo_page_last(const TtmState& ttm);
 // page_to_pfn(ttm->pages[page_offset]). Pure.
 uint64_t ttm_bo_pfn(const TtmState& ttm, TtmPlacement placement, uint64_t page_offset);
 
+// The prefault loop of ttm_bo_vm_fault_reserved() (ttm_bo_vm.c, v5.4-v5.6),
+// shared by the proposals that differ only in how they insert:
+//   for (i = 0; i < num_prefault; ++i) {
+//     pfn = ...; ret = <insert>(vma, address, pfn);
+//     /* Never error on prefaulted PTEs */
+//     if (unlikely((ret & VM_FAULT_ERROR))) { if (i == 0) goto out_io_unlock; else break; }
+//     address += PAGE_SIZE;
+//     if (unlikely(++page_offset >= page_last)) break;
+//   }
+//   ret = VM_FAULT_NOPAGE;
+// Locks held on entry: mmap_sem (read), resv, io_reserve_mutex. `insert` is
+// called as insert(address, pfn) and returns the vm_fault_t of the insert.
+// Returns VM_FAULT_NOPAGE, or the first insert's error.
+template <typename Insert>
+vm_fault_t ttm_bo_vm_prefault(const TtmState& ttm, TtmPlacement mem, uint64_t address,
+                              uint64_t page_offset, uint64_t num_prefault, Insert&& insert) {
+  const uint64_t page_last = ttm_bo_page_last(ttm);
+  for (uint64_t i = 0; i < num_prefault; ++i) {
+    const vm_fault_t ret = insert(address, ttm_bo_pfn(ttm, mem, page_offset));
+    if (ret & VM_FAULT_ERROR) {
+      if (i == 0) return ret;  // goto out_io_unlock with the error
+      break;
+    }
+    address += 1;
+    if (++page_offset >= page_last) break;
+  }
+  return VM_FAULT_NOPAGE;
+}
+
 }  // namespace protmc::model

@@ -282,4 +282,34 @@ JsoncResult parse_jsonc(std::string_view text) {
   return result;
 }
 
+std::string describe_pointer(std::string_view pointer, std::string_view root) {
+  if (pointer.empty()) return std::string(root);
+  std::string text;
+  size_t i = 1;
+  while (i <= pointer.size()) {
+    size_t end = pointer.find('/', i);
+    if (end == std::string_view::npos) end = pointer.size();
+    // Unescape RFC 6901: "~1" is "/", "~0" is "~".
+    std::string token;
+    for (size_t j = i; j < end; ++j) {
+      if (pointer[j] == '~' && j + 1 < end) {
+        token += pointer[j + 1] == '1' ? '/' : '~';
+        ++j;
+      } else {
+        token += pointer[j];
+      }
+    }
+    const bool index = !token.empty() && std::all_of(token.begin(), token.end(),
+                                                     [](char c) { return c >= '0' && c <= '9'; });
+    if (index) {
+      text += "[" + token + "]";
+    } else {
+      if (!text.empty()) text += ".";
+      text += token;
+    }
+    i = end + 1;
+  }
+  return text;
+}
+
 }  // namespace protmc::scenario

@@ -69,5 +69,8 @@ JsoncResult parse_jsonc(std::string_view text);
 // `parent` + "/" + the escaped key (RFC 6901: "~" -> "~0", "/" -> "~1").
 std::string pointer_append(std::string_view parent, std::string_view key);
 std::string pointer_append(std::string_view parent, size_t index);
+// A JSON pointer as a reader writes it: "/threads/0/ops/1" -> "threads[0].ops[1]";
+// the empty pointer (the document itself) -> `root`. RFC 6901 escapes undone.
+std::string describe_pointer(std::string_view pointer, std::string_view root);
 
 }  // namespace protmc::scenario

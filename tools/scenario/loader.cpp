@@ -63,35 +63,8 @@ std::string describe_type(const Json& value) {
   }
 }
 
-// "/threads/0/ops/1/page" -> "threads[0].ops[1].page"; "" -> "the scenario".
 std::string describe_pointer(const std::string& pointer) {
-  if (pointer.empty()) return "the scenario";
-  std::string text;
-  size_t i = 1;
-  while (i <= pointer.size()) {
-    size_t end = pointer.find('/', i);
-    if (end == std::string::npos) end = pointer.size();
-    // Unescape RFC 6901: "~1" is "/", "~0" is "~".
-    std::string token;
-    for (size_t j = i; j < end; ++j) {
-      if (pointer[j] == '~' && j + 1 < end) {
-        token += pointer[j + 1] == '1' ? '/' : '~';
-        ++j;
-      } else {
-        token += pointer[j];
-      }
-    }
-    const bool index = !token.empty() && std::all_of(token.begin(), token.end(),
-                                                     [](char c) { return c >= '0' && c <= '9'; });
-    if (index) {
-      text += "[" + token + "]";
-    } else {
-      if (!text.empty()) text += ".";
-      text += token;
-    }
-    i = end + 1;
-  }
-  return text;
+  return scenario::describe_pointer(pointer, "the scenario");
 }
 
 std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }

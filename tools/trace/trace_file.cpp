@@ -35,33 +35,8 @@ bool read_whole_file(const std::string& path, std::string& text, std::string& er
 
 bool is_bool_text(const std::string& value) { return value == "true" || value == "false"; }
 
-// "/events/3/step" -> "events[3].step"; "" -> "the trace".
 std::string describe_pointer(std::string_view pointer) {
-  if (pointer.empty()) return "the trace";
-  std::string text;
-  size_t i = 1;
-  while (i <= pointer.size()) {
-    size_t end = pointer.find('/', i);
-    if (end == std::string_view::npos) end = pointer.size();
-    std::string token;
-    for (size_t j = i; j < end; ++j) {
-      if (pointer[j] == '~' && j + 1 < end) {
-        token += pointer[j + 1] == '1' ? '/' : '~';
-        ++j;
-      } else {
-        token += pointer[j];
-      }
-    }
-    const bool index = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
-    if (index) {
-      text += "[" + token + "]";
-    } else {
-      if (!text.empty()) text += ".";
-      text += token;
-    }
-    i = end + 1;
-  }
-  return text;
+  return scenario::describe_pointer(pointer, "the trace");
 }
 
 // Walks a parsed trace document into a TraceFile, collecting diagnostics.
