@@ -11,6 +11,7 @@
 #include "checker/explore/explorer.hpp"
 #include "model/mm/mm_state.hpp"
 #include "model/mm/properties.hpp"
+#include "tests/model/exploration_run.hpp"
 
 namespace protmc::model::mmtest {
 
@@ -42,28 +43,7 @@ struct Snapshot {
   std::vector<int64_t> results;  // whatever the body records
 };
 
-struct MmRun {
-  ExploreResult result;
-  std::shared_ptr<Snapshot> snapshot;
-  bool has(const char* property) const {
-    for (const auto& f : result.findings) {
-      if (f.finding.property == property) return true;
-    }
-    return false;
-  }
-  std::string message(const char* property) const {
-    for (const auto& f : result.findings) {
-      if (f.finding.property == property) return f.finding.message;
-    }
-    return "";
-  }
-  std::string all() const {
-    std::string out;
-    for (const auto& f : result.findings)
-      out += f.finding.property + ": " + f.finding.message + "\n";
-    return out;
-  }
-};
+using MmRun = modeltest::ExplorationRun<Snapshot>;
 
 using Body = std::function<void(Env&, const MmState&, Snapshot&)>;
 

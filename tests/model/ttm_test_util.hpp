@@ -13,6 +13,7 @@
 #include "model/mm/properties.hpp"
 #include "model/proposals/proposal.hpp"
 #include "model/ttm/ttm_bo.hpp"
+#include "tests/model/exploration_run.hpp"
 
 namespace protmc::model::ttmtest {
 
@@ -39,28 +40,7 @@ struct Snapshot {
   std::vector<int64_t> results;  // whatever the body records
 };
 
-struct TtmRun {
-  ExploreResult result;
-  std::shared_ptr<Snapshot> snapshot;
-  bool has(const char* property) const {
-    for (const auto& f : result.findings) {
-      if (f.finding.property == property) return true;
-    }
-    return false;
-  }
-  std::string message(const char* property) const {
-    for (const auto& f : result.findings) {
-      if (f.finding.property == property) return f.finding.message;
-    }
-    return "";
-  }
-  std::string all() const {
-    std::string out;
-    for (const auto& f : result.findings)
-      out += f.finding.property + ": " + f.finding.message + "\n";
-    return out;
-  }
-};
+using TtmRun = modeltest::ExplorationRun<Snapshot>;
 
 using Body = std::function<void(Env&, const std::shared_ptr<const TtmState>&, Snapshot&)>;
 
