@@ -70,8 +70,11 @@ TEST_F(ScenarioRun, MprotectAfterFaultVramSevIsTheExpectedViolation) {
        {"do_mprotect_pkey", "change_pte_range", "do_user_addr_fault", "insert_pfn"}) {
     EXPECT_NE(r.out.find(function), std::string::npos) << function << "\n" << r.out;
   }
+  // Lines fit an email; only the header may run longer, by the length of the
+  // scenario's path, which depends on where the repository was cloned.
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
+    if (line.find(kScenarios) != std::string::npos) continue;
     EXPECT_LE(line.size(), 100u) << line;
   }
 }
