@@ -1,13 +1,15 @@
 // do_user_addr_fault() and handle_mm_fault(); see fault.hpp.
 //
-// Kernel sources: arch/x86/mm/fault.c do_user_addr_fault() and mm/memory.c
-// __handle_mm_fault()/handle_pte_fault()/do_fault()/__do_fault(), v5.3 — NOT
-// read from the index in this session (written from the v5.3 code as
-// remembered and reference section 5.1; to be checked against the real tree).
+// Kernel sources: __handle_mm_fault()'s PMD part read from v5.7-era copies of
+// mm/memory.c (create_huge_pmd / wp_huge_pmd / huge_pmd_set_accessed, with
+// the "Huge pud page fault raced with pmd_alloc?" retry of the TTM huge-fault
+// series). arch/x86/mm/fault.c do_user_addr_fault() and handle_pte_fault()/
+// do_fault()/__do_fault() (v5.3) are NOT read from the index (written from
+// the v5.3 code as remembered and reference section 5.1).
 //
 // Simplified: the down_read_trylock()/exception-table dance of the mmap_sem
 // acquisition is one down_read(); no fatal signals, no accounting, no
-// perf events; a present PTE or a huge PMD returns 0 without the handler;
+// perf events; a present PTE returns 0 without the handler;
 // no COW (private) faults: the model's driver VMAs are VM_SHARED or never
 // written; the VM_SHARED bit and vm_ops are constants.
 #include "model/mm/fault.hpp"
@@ -20,9 +22,42 @@ using checker::Access;
 using checker::FunctionScope;
 using checker::LockMode;
 
-// handle_mm_fault() (mm/memory.c, v5.3), for a driver VMA (vm_ops->fault set,
-// no ->map_pages, no ->huge_fault in the PTE path):
-//   __handle_mm_fault: pmd = pmd_alloc(); (huge PMD faults not modelled)
+namespace {
+
+// wp_huge_pmd() (mm/memory.c, v5.7), for a non-anonymous VMA:
+//   if (vmf->vma->vm_ops->huge_fault) return vmf->vma->vm_ops->huge_fault(vmf, PE_SIZE_PMD);
+//   /* COW handled on pte level: split pmd */
+//   VM_BUG_ON_VMA(vmf->vma->vm_flags & VM_SHARED, vmf->vma);   (CONFIG_DEBUG_VM; not modelled)
+//   __split_huge_pmd(vmf->vma, vmf->pmd, vmf->address, false, NULL);
+//   return VM_FAULT_FALLBACK;
+// Locks held on entry: mmap_sem (read).
+vm_fault_t wp_huge_pmd(Env& env, const MmState& mm, VmFault& vmf,
+                       const HugeFaultHandler& huge_fault) {
+  FunctionScope scope(env, "wp_huge_pmd");
+  if (huge_fault) return huge_fault(env, vmf);
+  __split_huge_pmd(env, mm, mm.pmd_index(vmf.address), vmf.address);
+  return VM_FAULT_FALLBACK;
+}
+
+}  // namespace
+
+// handle_mm_fault() (mm/memory.c, v5.7), for a driver VMA (vm_ops->fault
+// set, no ->map_pages):
+//   __handle_mm_fault:
+//     vmf.pmd = pmd_alloc(mm, vmf.pud, address);
+//     if (pmd_none(*vmf.pmd) && __transparent_hugepage_enabled(vma)) {
+//       ret = create_huge_pmd(&vmf);      /* ->huge_fault(vmf, PE_SIZE_PMD) or FALLBACK */
+//       if (!(ret & VM_FAULT_FALLBACK)) return ret;
+//     } else {
+//       pmd_t orig_pmd = *vmf.pmd;
+//       if (pmd_trans_huge(orig_pmd) || pmd_devmap(orig_pmd)) {
+//         if (dirty && !pmd_write(orig_pmd)) {
+//           ret = wp_huge_pmd(&vmf, orig_pmd);
+//           if (!(ret & VM_FAULT_FALLBACK)) return ret;
+//         } else { huge_pmd_set_accessed(&vmf, orig_pmd); return 0; }
+//       }
+//     }
+//     return handle_pte_fault(&vmf);
 //   handle_pte_fault:
 //     if (unlikely(pmd_none(*vmf->pmd))) vmf->pte = NULL;
 //     else { if (pmd_devmap_trans_unstable(vmf->pmd)) return 0;
@@ -33,11 +68,28 @@ using checker::LockMode;
 //   do_fault: !(flags & FAULT_FLAG_WRITE) ? do_read_fault : do_shared_fault
 //   __do_fault: ret = vma->vm_ops->fault(vmf);
 //     if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) return ret;
+// huge_pmd_set_accessed() (young/dirty bits only) is not modelled. v5.3 is
+// the same for the VMAs it has (none with ->huge_fault).
 // Locks held on entry: mmap_sem (read).
-vm_fault_t handle_mm_fault(Env& env, const MmState& mm, VmFault& vmf, const FaultHandler& fault) {
+vm_fault_t handle_mm_fault(Env& env, const MmState& mm, VmFault& vmf, const FaultHandler& fault,
+                           const HugeFaultHandler& huge_fault) {
   FunctionScope scope(env, "handle_mm_fault");
   const uint32_t slot = mm.pmd_index(vmf.address);
-  const x86::pmd_t pmd = pmdp_get(env, mm, slot);
+  x86::pmd_t pmd = pmdp_get(env, mm, slot);
+  if (x86::pmd_none(pmd) && mm.transparent_hugepage) {
+    vm_fault_t ret = VM_FAULT_FALLBACK;
+    if (huge_fault) {
+      FunctionScope create(env, "create_huge_pmd");
+      ret = huge_fault(env, vmf);
+    }
+    if (!(ret & VM_FAULT_FALLBACK)) return ret;
+    pmd = pmdp_get(env, mm, slot);  // handle_pte_fault()'s read of *vmf->pmd
+  } else if (pmd_is_huge(pmd)) {
+    if (!(vmf.flags & FAULT_FLAG_WRITE) || x86::pmd_write(pmd)) return 0;
+    const vm_fault_t ret = wp_huge_pmd(env, mm, vmf, huge_fault);
+    if (!(ret & VM_FAULT_FALLBACK)) return ret;
+    pmd = pmdp_get(env, mm, slot);
+  }
   if (!x86::pmd_none(pmd)) {
     if (pmd_is_huge(pmd)) return 0;  // pmd_devmap_trans_unstable()
     const x86::pte_t orig_pte = ptep_get(env, mm, vmf.address);
@@ -68,7 +120,7 @@ vm_fault_t handle_mm_fault(Env& env, const MmState& mm, VmFault& vmf, const Faul
 // access_error(): a write needs VM_WRITE; a read needs VM_READ|VM_EXEC|VM_WRITE.
 // Locks held on entry: none.
 vm_fault_t do_user_addr_fault(Env& env, const MmState& mm, uint64_t address, bool write,
-                              const FaultHandler& fault) {
+                              const FaultHandler& fault, const HugeFaultHandler& huge_fault) {
   FunctionScope scope(env, "do_user_addr_fault");
   uint32_t flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER;
   if (write) flags |= FAULT_FLAG_WRITE;
@@ -86,7 +138,7 @@ vm_fault_t do_user_addr_fault(Env& env, const MmState& mm, uint64_t address, boo
       return VM_FAULT_SIGSEGV;  // bad_area_access_error()
     }
     VmFault vmf{address, flags};
-    const vm_fault_t ret = handle_mm_fault(env, mm, vmf, fault);
+    const vm_fault_t ret = handle_mm_fault(env, mm, vmf, fault, huge_fault);
     if (ret & VM_FAULT_RETRY) {
       if (flags & FAULT_FLAG_ALLOW_RETRY) {
         flags &= ~FAULT_FLAG_ALLOW_RETRY;

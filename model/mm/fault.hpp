@@ -1,5 +1,6 @@
 // The page-fault entry: arch/x86/mm/fault.c do_user_addr_fault() and
-// mm/memory.c handle_mm_fault() down to the driver's vm_ops->fault (v5.3).
+// mm/memory.c handle_mm_fault() down to the driver's vm_ops->fault (v5.3) and,
+// for drivers with one, vm_ops->huge_fault (v5.7).
 //
 // A driver's fault handler (a TTM proposal's ttm_bo_vm_fault, vvar_fault)
 // is passed in as a FaultHandler; it runs with mmap_sem held for read and
@@ -38,13 +39,26 @@ struct VmFault {
 
 // vma->vm_ops->fault. Called with mmap_sem held for read.
 using FaultHandler = std::function<vm_fault_t(Env&, VmFault&)>;
+// vma->vm_ops->huge_fault(vmf, PE_SIZE_PMD) (v5.7 TTM drivers). Called with
+// mmap_sem held for read; returns VM_FAULT_FALLBACK when it inserted nothing
+// and the fault should go on at PTE level. Empty: the VMA has no ->huge_fault.
+using HugeFaultHandler = std::function<vm_fault_t(Env&, VmFault&)>;
 
-// handle_mm_fault() -> __handle_mm_fault() -> handle_pte_fault() ->
-// do_fault() -> do_read_fault()/do_shared_fault() -> __do_fault() (mm/memory.c,
-// v5.3). Locks held on entry: mmap_sem (read). Returns 0 without calling the
-// handler when the PTE is already present (a spurious fault or an access-flag
-// update, not modelled) or the PMD is huge (a huge PMD fault, not modelled).
-vm_fault_t handle_mm_fault(Env& env, const MmState& mm, VmFault& vmf, const FaultHandler& fault);
+// handle_mm_fault() -> __handle_mm_fault() (mm/memory.c, v5.7 form; v5.3 is
+// the same for VMAs without ->huge_fault):
+//   - PMD none and transparent huge pages enabled for the VMA
+//     (MmState::transparent_hugepage) and a ->huge_fault: create_huge_pmd()
+//     calls it; anything but VM_FAULT_FALLBACK is the result;
+//   - a present huge PMD: a write fault on a read-only one goes to
+//     wp_huge_pmd() (->huge_fault, or without one __split_huge_pmd() and
+//     fall back); anything else is huge_pmd_set_accessed() and returns 0;
+//   - then handle_pte_fault() -> do_fault() -> do_read_fault()/
+//     do_shared_fault() -> __do_fault() calls ->fault when the PTE is none; a
+//     present PTE returns 0 (a spurious fault or an access-flag update, not
+//     modelled), and so does a PMD that is huge by then.
+// Locks held on entry: mmap_sem (read).
+vm_fault_t handle_mm_fault(Env& env, const MmState& mm, VmFault& vmf, const FaultHandler& fault,
+                           const HugeFaultHandler& huge_fault = {});
 
 // do_user_addr_fault() (arch/x86/mm/fault.c, v5.3) for a user access to page
 // `address`: down_read(mmap_sem), find_vma, access_error (a plain read of
@@ -54,6 +68,6 @@ vm_fault_t handle_mm_fault(Env& env, const MmState& mm, VmFault& vmf, const Faul
 // (address outside the VMA, write without VM_WRITE, read without access).
 // Locks held on entry: none.
 vm_fault_t do_user_addr_fault(Env& env, const MmState& mm, uint64_t address, bool write,
-                              const FaultHandler& fault);
+                              const FaultHandler& fault, const HugeFaultHandler& huge_fault = {});
 
 }  // namespace protmc::model

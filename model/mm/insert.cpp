@@ -163,9 +163,18 @@ vm_fault_t vmf_insert_mixed_prot(Env& env, const MmState& mm, uint64_t addr, uin
 
 namespace {
 
-// insert_pfn_pmd() (mm/huge_memory.c, v5.3):
+// insert_pfn_pmd() (mm/huge_memory.c, v5.3-v5.7; the write upgrade of a
+// present entry as in the v5.x trees read, which later kernels keep):
 //   ptl = pmd_lock(mm, pmd);
-//   if (!pmd_none(*pmd)) { if (write) { ...same pfn: mkyoung/mkdirty... } goto out_unlock; }
+//   if (!pmd_none(*pmd)) {
+//     if (write) {
+//       if (pmd_pfn(*pmd) != pfn_t_to_pfn(pfn)) { WARN_ON_ONCE(!is_huge_zero_pmd(*pmd)); goto
+//       out_unlock; } entry = pmd_mkyoung(*pmd); entry = maybe_pmd_mkwrite(pmd_mkdirty(entry),
+//       vma); if (pmdp_set_access_flags(vma, addr, pmd, entry, 1)) update_mmu_cache_pmd(vma, addr,
+//       pmd);
+//     }
+//     goto out_unlock;
+//   }
 //   entry = pmd_mkhuge(pfn_t_pmd(pfn, prot));
 //   if (pfn_t_devmap(pfn)) entry = pmd_mkdevmap(entry);
 //   if (write) { entry = pmd_mkyoung(pmd_mkdirty(entry)); entry = maybe_pmd_mkwrite(entry, vma); }
@@ -189,9 +198,24 @@ void insert_pfn_pmd(Env& env, const MmState& mm, uint32_t slot, uint64_t pfn, bo
     if (env.recording()) {
       env.annotate("pmd[" + std::to_string(slot) + "]: none -> " + x86::describe_pmd(entry));
     }
+  } else if (write && pmd_is_huge(old)) {
+    // The write upgrade of a present huge entry (a write fault that reached
+    // ->huge_fault through wp_huge_pmd()): the same pfn becomes young, dirty
+    // and, with VM_WRITE, writable; its other bits (caching, C-bit) stay.
+    if (x86::pmd_pfn(old) == pfn) {
+      x86::pmd_t entry = x86::pmd_mkdirty(x86::pmd_mkyoung(old));
+      if (env.load(mm.vma.vm_flags, Access::kPlain) & VM_WRITE) entry = x86::pmd_mkwrite(entry);
+      if (entry != old) {  // pmdp_set_access_flags() writes only a change
+        set_pmd_at(env, mm, slot, entry);
+        if (env.recording()) {
+          env.annotate("pmd[" + std::to_string(slot) + "]: " + x86::describe_pmd(old) + " -> " +
+                       x86::describe_pmd(entry));
+        }
+      }
+    }
+    // Another pfn: WARN_ON_ONCE(!is_huge_zero_pmd(*pmd)) and leave it.
   }
-  // A present PMD (a PTE table, or a huge entry) is left alone; the write
-  // upgrade of an existing huge entry is not modelled.
+  // A PTE table, or a read fault on a present huge entry: left alone.
   spin_unlock(env, ptl);
 }
 

@@ -42,6 +42,7 @@ std::shared_ptr<const MmState> make_mm_state(Env& env, const MmConfig& config) {
   mm->nr_pages = config.nr_pages;
   mm->pmd_pages = config.pmd_pages;
   mm->nr_pmds = (config.nr_pages + config.pmd_pages - 1) / config.pmd_pages;
+  mm->transparent_hugepage = config.transparent_hugepage;
   mm->sev_active = config.sev_active;
   mm->knobs = config.knobs;
   mm->first_pfn = config.first_pfn;

@@ -60,6 +60,9 @@ struct PhysPageConfig {
 struct MmConfig {
   uint32_t nr_pages = 4;   // small pages in the VMA
   uint32_t pmd_pages = 2;  // small pages per huge PMD (HPAGE_PMD_NR)
+  // __transparent_hugepage_enabled(vma): the fault path may create huge PMDs
+  // (through the driver's ->huge_fault) for this VMA.
+  bool transparent_hugepage = false;
   VmaKind vma_kind = VmaKind::kMixedMap;
   // vm_flags at mmap time; VM_PFNMAP/VM_MIXEDMAP are added from vma_kind.
   vm_flags_t vm_flags = VM_READ | VM_WRITE | VM_SHARED | VM_MAYREAD | VM_MAYWRITE | VM_MAYSHARE;
@@ -91,6 +94,7 @@ struct MmState {
   uint32_t nr_pages = 0;
   uint32_t pmd_pages = 0;
   uint32_t nr_pmds = 0;
+  bool transparent_hugepage = false;  // see MmConfig
   bool sev_active = false;
   KernelKnobs knobs;
   uint64_t first_pfn = 0;

@@ -170,6 +170,10 @@ int mprotect_fixup(Env& env, const MmState& mm, uint64_t start, uint64_t end, vm
             "the model's mprotect covers the whole VMA (split_vma is not modelled)");
   const vm_flags_t oldflags = env.load(mm.vma.vm_flags, Access::kPlain);
   if (newflags == oldflags) return 0;
+  // Ghost: while the entries are rewritten, user space may see either the
+  // old or the new permissions, so a permission being granted counts from
+  // here (an upgrade makes entries writable before mprotect() returns).
+  env.store(mm.committed_vm_flags, oldflags | newflags, Access::kMarked);
   env.store(mm.vma.vm_flags, newflags, Access::kPlain);
   vma_set_page_prot(env, mm);
   const x86::pgprot_t newprot{env.load(mm.vma.vm_page_prot, Access::kPlain)};

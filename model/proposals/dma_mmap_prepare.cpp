@@ -45,42 +45,53 @@ void ttm_bo_mmap(Env& env, const TtmState& ttm) {
   if (env.recording()) env.annotate("vm_page_prot = " + x86::pgprot_flags_string(prot));
 }
 
+namespace {
+
 // dma_mmap_fault() as a TTM fault path: the v5.6 ttm_bo_vm_fault_reserved()
 // shape (reservation, io_reserve_mutex, prefault) inserting with
-// vmf_insert_mixed(vma, ...), i.e. the VMA's prot. Locks held on entry:
-// mmap_sem (read).
-vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
-  FunctionScope scope(env, "dma_mmap_fault");
+// vmf_insert_mixed(vma, ...), i.e. the VMA's prot; a huge fault
+// (fault_page_size != 1, the v5.7 shape) inserts one huge PMD with
+// vmf_insert_pfn_pmd(), the VMA's prot too. Locks held on entry: mmap_sem
+// (read).
+vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t fault_page_size) {
   const MmState& mm = *ttm.mm;
   vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
   if (ret) return ret;
   const TtmPlacement mem = ttm_bo_read_mem(env, ttm);
   const uint32_t man = ttm_mem_reg_of(mem).mem_type;
-  ret = VM_FAULT_NOPAGE;
   ttm_mem_io_lock(env, ttm, man);
-  uint64_t address = vmf.address;
-  uint64_t page_offset = ttm_bo_page_offset(ttm, address);
-  const uint64_t page_last = ttm_bo_page_last(ttm);
+  const uint64_t address = vmf.address;
+  const uint64_t page_offset = ttm_bo_page_offset(ttm, address);
   if (page_offset >= ttm.num_pages) {
     ret = VM_FAULT_SIGBUS;
+  } else if (fault_page_size != 1) {
+    const bool write = vmf.flags & FAULT_FLAG_WRITE;
+    ret = ttm_bo_vm_insert_huge(
+        env, ttm, mem, address, page_offset, fault_page_size, [&](uint64_t at, uint64_t pfn) {
+          return vmf_insert_pfn_pmd(env, mm, at, pfn, /*devmap=*/true, write);
+        });
   } else {
-    for (uint64_t i = 0; i < TTM_BO_VM_NUM_PREFAULT; ++i) {
-      const uint64_t pfn = ttm_bo_pfn(ttm, mem, page_offset);
-      ret = mm.vma.kind == VmaKind::kMixedMap ? vmf_insert_mixed(env, mm, address, pfn)
-                                              : vmf_insert_pfn(env, mm, address, pfn);
-      if (ret & VM_FAULT_ERROR) {
-        if (i == 0) break;
-        ret = VM_FAULT_NOPAGE;
-        break;
-      }
-      address += 1;
-      if (++page_offset >= page_last) break;
-    }
-    if (!(ret & VM_FAULT_ERROR)) ret = VM_FAULT_NOPAGE;
+    ret = ttm_bo_vm_prefault(
+        ttm, mem, address, page_offset, TTM_BO_VM_NUM_PREFAULT, [&](uint64_t at, uint64_t pfn) {
+          return mm.vma.kind == VmaKind::kMixedMap ? vmf_insert_mixed(env, mm, at, pfn)
+                                                   : vmf_insert_pfn(env, mm, at, pfn);
+        });
   }
   ttm_mem_io_unlock(env, ttm, man);
   env.unlock(ttm.resv);
   return ret;
+}
+
+}  // namespace
+
+vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
+  FunctionScope scope(env, "dma_mmap_fault");
+  return fault_with(env, ttm, vmf, 1);
+}
+
+vm_fault_t ttm_bo_vm_huge_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
+  FunctionScope scope(env, "dma_mmap_huge_fault");
+  return fault_with(env, ttm, vmf, ttm.mm->pmd_pages);
 }
 
 // The vvar mapping under dma-mmap-prepare (hypothetical: a special mapping has
@@ -114,7 +125,8 @@ Proposal make_dma_mmap_prepare_proposal() {
                   &proposals::dma_mmap_prepare::ttm_bo_vm_fault,
                   &proposals::dma_mmap_prepare::ttm_bo_mmap,
                   &proposals::dma_mmap_prepare::vvar_fault,
-                  &proposals::dma_mmap_prepare::vvar_mmap};
+                  &proposals::dma_mmap_prepare::vvar_mmap,
+                  &proposals::dma_mmap_prepare::ttm_bo_vm_huge_fault};
 }
 
 }  // namespace protmc::model

@@ -20,7 +20,8 @@ namespace proposals::per_page_prot {
 using checker::Access;
 using checker::FunctionScope;
 
-// ttm_bo_vm_fault_reserved(vmf, prot, num_prefault) (ttm_bo_vm.c, v5.6).
+// ttm_bo_vm_fault_reserved(vmf, prot, num_prefault, fault_page_size)
+// (ttm_bo_vm.c, v5.6; fault_page_size from v5.7).
 // Locks held on entry: mmap_sem (read), resv.
 //   struct ttm_mem_type_manager *man = &bdev->man[bo->mem.mem_type];
 //   [SG check, fault_reserve_notify, ttm_bo_vm_fault_idle: not modelled]
@@ -43,8 +44,10 @@ using checker::FunctionScope;
 //   }
 //   ret = VM_FAULT_NOPAGE;
 // out_io_unlock: ttm_mem_io_unlock(man); return ret;
+// From v5.7 (fault_page_size != 1): the huge PMD goes through
+// ttm_bo_vm_insert_huge() with vmf_insert_pfn_pmd_prot(vmf, pfn, prot, write).
 vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf, x86::pgprot_t prot,
-                                    uint64_t num_prefault) {
+                                    uint64_t num_prefault, uint64_t fault_page_size) {
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
   const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
@@ -59,13 +62,22 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
     prot = ttm_io_prot(ttm, mem, prot);
     const bool is_iomem = ttm_mem_reg_of(mem).bus_is_iomem;
     if (is_iomem) prot = x86::pgprot_decrypted(prot);
-    ret = ttm_bo_vm_prefault(ttm, mem, address, page_offset, num_prefault,
-                             [&](uint64_t at, uint64_t pfn) {
-                               if (mm.vma.kind == VmaKind::kMixedMap) {
-                                 return vmf_insert_mixed_prot(env, mm, at, pfn, prot);
-                               }
-                               return vmf_insert_pfn_prot(env, mm, at, pfn, prot);
-                             });
+    if (fault_page_size != 1) {
+      const bool write = vmf.flags & FAULT_FLAG_WRITE;
+      ret = ttm_bo_vm_insert_huge(env, ttm, mem, address, page_offset, fault_page_size,
+                                  [&](uint64_t at, uint64_t pfn) {
+                                    return vmf_insert_pfn_pmd_prot(env, mm, at, pfn,
+                                                                   /*devmap=*/true, prot, write);
+                                  });
+    } else {
+      ret = ttm_bo_vm_prefault(ttm, mem, address, page_offset, num_prefault,
+                               [&](uint64_t at, uint64_t pfn) {
+                                 if (mm.vma.kind == VmaKind::kMixedMap) {
+                                   return vmf_insert_mixed_prot(env, mm, at, pfn, prot);
+                                 }
+                                 return vmf_insert_pfn_prot(env, mm, at, pfn, prot);
+                               });
+    }
   }
   ttm_mem_io_unlock(env, ttm, man);
   return ret;
@@ -74,7 +86,7 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
 // ttm_bo_vm_fault() (ttm_bo_vm.c, v5.6). Locks held on entry: mmap_sem (read).
 //   ret = ttm_bo_vm_reserve(bo, vmf); if (ret) return ret;
 //   prot = vma->vm_page_prot;
-//   ret = ttm_bo_vm_fault_reserved(vmf, prot, TTM_BO_VM_NUM_PREFAULT);
+//   ret = ttm_bo_vm_fault_reserved(vmf, prot, TTM_BO_VM_NUM_PREFAULT, 1);
 //   if (ret == VM_FAULT_RETRY && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
 //   dma_resv_unlock(bo->base.resv);
 // The read of vma->vm_page_prot is plain (mprotect writes it under mmap_sem
@@ -84,7 +96,27 @@ vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
   if (ret) return ret;
   const x86::pgprot_t prot{env.load(ttm.mm->vma.vm_page_prot, Access::kPlain)};
-  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, TTM_BO_VM_NUM_PREFAULT);
+  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, TTM_BO_VM_NUM_PREFAULT, 1);
+  env.unlock(ttm.resv);
+  return ret;
+}
+
+// The v5.7 huge fault (vm_ops->huge_fault, PE_SIZE_PMD), as vmwgfx's
+// vmw_bo_vm_huge_fault() (vmwgfx_page_dirty.c, v5.7) without its dirty
+// tracking, for a shared mapping:
+//   fault_page_size = HPAGE_PMD_SIZE >> PAGE_SHIFT;
+//   ret = ttm_bo_vm_reserve(bo, vmf); if (ret) return ret;
+//   prot = vma->vm_page_prot;            (vmwgfx: vm_get_page_prot(vma->vm_flags))
+//   ret = ttm_bo_vm_fault_reserved(vmf, prot, 1, fault_page_size);
+//   if (ret == VM_FAULT_RETRY && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
+//   dma_resv_unlock(bo->base.resv);
+// Locks held on entry: mmap_sem (read).
+vm_fault_t ttm_bo_vm_huge_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
+  FunctionScope scope(env, "ttm_bo_vm_huge_fault");
+  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
+  if (ret) return ret;
+  const x86::pgprot_t prot{env.load(ttm.mm->vma.vm_page_prot, Access::kPlain)};
+  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, 1, ttm.mm->pmd_pages);
   env.unlock(ttm.resv);
   return ret;
 }
@@ -98,7 +130,7 @@ Proposal make_per_page_prot_proposal() {
                   "VMA is never written",
                   &proposals::per_page_prot::ttm_bo_vm_fault, nullptr,
                   // vvar: the real vvar_fault() is the per-page-prot way.
-                  &vvar_fault};
+                  &vvar_fault, nullptr, &proposals::per_page_prot::ttm_bo_vm_huge_fault};
 }
 
 }  // namespace protmc::model

@@ -41,6 +41,12 @@ struct Proposal {
   // Trailing members, so registrations written before the vvar variants compile.
   VvarFaultFn vvar_fault = nullptr;  // nullptr: the proposal has no vvar variant
   VvarMmapFn vvar_mmap = nullptr;    // nullptr: nothing after _install_special_mapping()
+  // The TTM mapping's vm_ops->huge_fault(vmf, PE_SIZE_PMD) under this
+  // proposal (v5.7's TTM huge faults): one huge PMD for an aligned,
+  // physically contiguous part of the BO with the fault path's prot, never
+  // prefaulted; VM_FAULT_FALLBACK otherwise. Installed only when the knob
+  // ttm_huge_faults is set. nullptr: the proposal has no huge variant.
+  TtmFaultFn ttm_huge_fault = nullptr;
 };
 
 // Every registered proposal, in registration order.
@@ -56,7 +62,9 @@ const Proposal* find_proposal(std::string_view name);
 void ttm_mmap_region(Env& env, const TtmState& ttm, const Proposal& proposal);
 
 // A user access to page `address` of the TTM mapping: do_user_addr_fault()
-// with the proposal's fault path as vm_ops->fault. Locks held on entry: none.
+// with the proposal's fault path as vm_ops->fault and, when the knob
+// ttm_huge_faults is set, its ttm_huge_fault as vm_ops->huge_fault. Locks
+// held on entry: none.
 vm_fault_t ttm_user_fault(Env& env, const TtmState& ttm, const Proposal& proposal, uint64_t address,
                           bool write);
 

@@ -47,8 +47,14 @@ void ttm_mmap_region(Env& env, const TtmState& ttm, const Proposal& proposal) {
 vm_fault_t ttm_user_fault(Env& env, const TtmState& ttm, const Proposal& proposal, uint64_t address,
                           bool write) {
   const TtmFaultFn fault = proposal.ttm_fault;
-  return do_user_addr_fault(env, *ttm.mm, address, write,
-                            [&ttm, fault](Env& e, VmFault& vmf) { return fault(e, ttm, vmf); });
+  const TtmFaultFn huge_fault = ttm.mm->knobs.ttm_huge_faults ? proposal.ttm_huge_fault : nullptr;
+  HugeFaultHandler huge_handler;
+  if (huge_fault != nullptr) {
+    huge_handler = [&ttm, huge_fault](Env& e, VmFault& vmf) { return huge_fault(e, ttm, vmf); };
+  }
+  return do_user_addr_fault(
+      env, *ttm.mm, address, write,
+      [&ttm, fault](Env& e, VmFault& vmf) { return fault(e, ttm, vmf); }, huge_handler);
 }
 
 void vvar_install_special_mapping(Env& env, const VvarState& vvar, const Proposal& proposal) {

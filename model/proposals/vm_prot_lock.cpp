@@ -76,8 +76,10 @@ void ttm_bo_mmap(Env& env, const TtmState& ttm) {
 //     ... ret = vmf_insert_mixed(vma, address, pfn)   /* reads vma->vm_page_prot */
 //   }
 //   mutex_unlock(&vma->vm_prot_lock);
+// A huge fault (fault_page_size != 1, v5.7) inserts through
+// ttm_bo_vm_insert_huge() with vmf_insert_pfn_pmd(), under the lock too.
 vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
-                                    uint64_t num_prefault) {
+                                    uint64_t num_prefault, uint64_t fault_page_size) {
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
   const LockId vm_prot_lock = vm_prot_lock_of(mm);
@@ -97,13 +99,21 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
     if (ttm_mem_reg_of(mem).bus_is_iomem) prot = x86::pgprot_decrypted(prot);
     env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
     if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
-    ret = ttm_bo_vm_prefault(ttm, mem, address, page_offset, num_prefault,
-                             [&](uint64_t at, uint64_t pfn) {
-                               if (mm.vma.kind == VmaKind::kMixedMap) {
-                                 return vmf_insert_mixed(env, mm, at, pfn);
-                               }
-                               return vmf_insert_pfn(env, mm, at, pfn);
-                             });
+    if (fault_page_size != 1) {
+      const bool write = vmf.flags & FAULT_FLAG_WRITE;
+      ret = ttm_bo_vm_insert_huge(
+          env, ttm, mem, address, page_offset, fault_page_size, [&](uint64_t at, uint64_t pfn) {
+            return vmf_insert_pfn_pmd(env, mm, at, pfn, /*devmap=*/true, write);
+          });
+    } else {
+      ret = ttm_bo_vm_prefault(ttm, mem, address, page_offset, num_prefault,
+                               [&](uint64_t at, uint64_t pfn) {
+                                 if (mm.vma.kind == VmaKind::kMixedMap) {
+                                   return vmf_insert_mixed(env, mm, at, pfn);
+                                 }
+                                 return vmf_insert_pfn(env, mm, at, pfn);
+                               });
+    }
     env.unlock(vm_prot_lock);
   }
   ttm_mem_io_unlock(env, ttm, man);
@@ -112,13 +122,24 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
 
 // ttm_bo_vm_fault() (ttm_bo_vm.c, v5.4 form). Locks held on entry: mmap_sem (read).
 //   ret = ttm_bo_vm_reserve(bo, vmf); if (ret) return ret;
-//   ret = ttm_bo_vm_fault_reserved(vmf, TTM_BO_VM_NUM_PREFAULT);
+//   ret = ttm_bo_vm_fault_reserved(vmf, TTM_BO_VM_NUM_PREFAULT, 1);
 //   dma_resv_unlock(bo->base.resv);
+// The v5.7 huge fault (see per_page_prot.cpp) is the same with
+// (1, HPAGE_PMD_NR).
 vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   FunctionScope scope(env, "ttm_bo_vm_fault");
   vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
   if (ret) return ret;
-  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, TTM_BO_VM_NUM_PREFAULT);
+  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, TTM_BO_VM_NUM_PREFAULT, 1);
+  env.unlock(ttm.resv);
+  return ret;
+}
+
+vm_fault_t ttm_bo_vm_huge_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
+  FunctionScope scope(env, "ttm_bo_vm_huge_fault");
+  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
+  if (ret) return ret;
+  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, 1, ttm.mm->pmd_pages);
   env.unlock(ttm.resv);
   return ret;
 }
@@ -167,7 +188,8 @@ Proposal make_vm_prot_lock_proposal() {
                   &proposals::vm_prot_lock::ttm_bo_vm_fault,
                   &proposals::vm_prot_lock::ttm_bo_mmap,
                   &proposals::vm_prot_lock::vvar_fault,
-                  &proposals::vm_prot_lock::vvar_mmap};
+                  &proposals::vm_prot_lock::vvar_mmap,
+                  &proposals::vm_prot_lock::ttm_bo_vm_huge_fault};
 }
 
 }  // namespace protmc::model

@@ -28,8 +28,10 @@ using checker::FunctionScope;
 //   for (i = 0; i < num_prefault; ++i) {
 //     ... ret = vmf_insert_mixed(vma, address, pfn)   /* reads vma->vm_page_prot */
 //   }
+// A huge fault (fault_page_size != 1, v5.7) inserts through
+// ttm_bo_vm_insert_huge() with vmf_insert_pfn_pmd(), which reads the VMA too.
 vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf, x86::pgprot_t prot,
-                                    uint64_t num_prefault) {
+                                    uint64_t num_prefault, uint64_t fault_page_size) {
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
   const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
@@ -49,32 +51,58 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
       env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
       if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
     }
-    ret = ttm_bo_vm_prefault(ttm, mem, address, page_offset, num_prefault,
-                             [&](uint64_t at, uint64_t pfn) {
-                               if (mm.vma.kind == VmaKind::kMixedMap) {
-                                 return vmf_insert_mixed(env, mm, at, pfn);
-                               }
-                               return vmf_insert_pfn(env, mm, at, pfn);
-                             });
+    if (fault_page_size != 1) {
+      const bool write = vmf.flags & FAULT_FLAG_WRITE;
+      ret = ttm_bo_vm_insert_huge(
+          env, ttm, mem, address, page_offset, fault_page_size, [&](uint64_t at, uint64_t pfn) {
+            return vmf_insert_pfn_pmd(env, mm, at, pfn, /*devmap=*/true, write);
+          });
+    } else {
+      ret = ttm_bo_vm_prefault(ttm, mem, address, page_offset, num_prefault,
+                               [&](uint64_t at, uint64_t pfn) {
+                                 if (mm.vma.kind == VmaKind::kMixedMap) {
+                                   return vmf_insert_mixed(env, mm, at, pfn);
+                                 }
+                                 return vmf_insert_pfn(env, mm, at, pfn);
+                               });
+    }
   }
   ttm_mem_io_unlock(env, ttm, man);
   return ret;
 }
 
-// ttm_bo_vm_fault() (ttm_bo_vm.c, v5.4 form). Locks held on entry: mmap_sem (read).
+namespace {
+
+// The body of ttm_bo_vm_fault() (ttm_bo_vm.c, v5.4 form) and of the v5.7
+// huge fault (see per_page_prot.cpp): they differ in num_prefault and
+// fault_page_size only. Locks held on entry: mmap_sem (read).
 //   ret = ttm_bo_vm_reserve(bo, vmf); if (ret) return ret;
 //   prot = vm_get_page_prot(vma->vm_flags);
-//   ret = ttm_bo_vm_fault_reserved(vmf, prot, TTM_BO_VM_NUM_PREFAULT);
+//   ret = ttm_bo_vm_fault_reserved(vmf, prot, num_prefault, fault_page_size);
 //   dma_resv_unlock(bo->base.resv);
-vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
-  FunctionScope scope(env, "ttm_bo_vm_fault");
+vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t num_prefault,
+                      uint64_t fault_page_size) {
   vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
   if (ret) return ret;
   const vm_flags_t vm_flags = env.load(ttm.mm->vma.vm_flags, Access::kPlain);
   const x86::pgprot_t prot = x86::vm_get_page_prot(vm_flags, ttm.mm->sev_active);
-  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, TTM_BO_VM_NUM_PREFAULT);
+  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, num_prefault, fault_page_size);
   env.unlock(ttm.resv);
   return ret;
+}
+
+}  // namespace
+
+// ttm_bo_vm_fault(): fault_with(TTM_BO_VM_NUM_PREFAULT, 1).
+vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
+  FunctionScope scope(env, "ttm_bo_vm_fault");
+  return fault_with(env, ttm, vmf, TTM_BO_VM_NUM_PREFAULT, 1);
+}
+
+// The huge fault: fault_with(1, HPAGE_PMD_NR).
+vm_fault_t ttm_bo_vm_huge_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
+  FunctionScope scope(env, "ttm_bo_vm_huge_fault");
+  return fault_with(env, ttm, vmf, 1, ttm.mm->pmd_pages);
 }
 
 // vvar_fault() with the write-once change: the per-page prot (from
@@ -109,8 +137,11 @@ Proposal make_write_once_proposal() {
                   "Thomas Hellström in the thread: under the reservation, "
                   "WRITE_ONCE(vma->vm_page_prot, prot) before the PTE lock, then "
                   "vmf_insert_mixed() from the VMA",
-                  &proposals::write_once::ttm_bo_vm_fault, nullptr,
-                  &proposals::write_once::vvar_fault};
+                  &proposals::write_once::ttm_bo_vm_fault,
+                  nullptr,
+                  &proposals::write_once::vvar_fault,
+                  nullptr,
+                  &proposals::write_once::ttm_bo_vm_huge_fault};
 }
 
 }  // namespace protmc::model

@@ -211,10 +211,6 @@ std::string scenario_unsupported(const ScenarioConfig& config) {
     return "a huge PMD of " + std::to_string(config.pmd_pages) +
            " pages is not modelled: 1..16 pages";
   }
-  if (config.huge) {
-    return "huge PMDs in a TTM mapping (TTM's huge faults) are not modelled yet; use \"huge\": "
-           "false";
-  }
   if (!(config.vm_flags & VM_SHARED)) {
     return "a private TTM mapping is not modelled (no COW faults): add \"shared\" to the "
            "mapping's flags";
@@ -241,6 +237,7 @@ checker::Program make_scenario_program(const ScenarioConfig& config) {
   TtmConfig ttm_config;
   ttm_config.num_pages = config.pages;
   ttm_config.pmd_pages = config.pmd_pages;
+  ttm_config.transparent_hugepage = config.huge;
   ttm_config.initial = config.placement;
   ttm_config.sev_active = config.sev_active;
   ttm_config.knobs = config.knobs;

@@ -115,6 +115,7 @@ MmConfig ttm_mm_config(const TtmConfig& config) {
   MmConfig mm;
   mm.nr_pages = config.num_pages;
   mm.pmd_pages = config.pmd_pages;
+  mm.transparent_hugepage = config.transparent_hugepage;
   mm.vma_kind = VmaKind::kMixedMap;
   mm.vm_flags = config.vm_flags | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
   mm.vm_pgoff = config.vma_node_start;

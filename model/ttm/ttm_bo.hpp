@@ -92,6 +92,9 @@ MemoryKind memory_kind_of(TtmPlacement placement);
 struct TtmConfig {
   uint32_t num_pages = 2;  // BO pages; the VMA maps the whole BO
   uint32_t pmd_pages = 2;
+  // The mapping allows huge PMDs (MmConfig::transparent_hugepage); they are
+  // created only when the knob ttm_huge_faults gives the VMA a ->huge_fault.
+  bool transparent_hugepage = false;
   TtmPlacement initial = TtmPlacement::kVram;
   bool sev_active = false;
   KernelKnobs knobs;

@@ -61,4 +61,43 @@ vm_fault_t ttm_bo_vm_prefault(const TtmState& ttm, TtmPlacement mem, uint64_t ad
   return VM_FAULT_NOPAGE;
 }
 
+// ttm_bo_vm_insert_huge() (ttm_bo_vm.c, v5.7, "drm/ttm, drm/vmwgfx: Support
+// huge TTM pagefaults"), reached from ttm_bo_vm_fault_reserved() when
+// fault_page_size != 1 ("We don't prefault on huge faults. Yet."), after the
+// prot has been computed:
+//   /* Fault should not cross bo boundary. */
+//   page_offset &= ~(fault_page_size - 1);
+//   if (page_offset + fault_page_size > bo->num_pages) goto out_fallback;
+//   pfn = is_iomem ? ttm_bo_io_mem_pfn(bo, page_offset) : page_to_pfn(ttm->pages[page_offset]);
+//   /* pfn must be fault_page_size aligned. */
+//   if ((pfn & (fault_page_size - 1)) != 0) goto out_fallback;
+//   /* Check that memory is contiguous. */  (every following pfn is pfn + i)
+//   if (fault_page_size == (HPAGE_PMD_SIZE >> PAGE_SHIFT))
+//     ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), write);   (the proposal's insert)
+//   else WARN_ON_ONCE(ret = VM_FAULT_FALLBACK);
+//   if (ret != VM_FAULT_NOPAGE) goto out_fallback;
+//   return VM_FAULT_NOPAGE;
+// out_fallback: count_vm_event(THP_FAULT_FALLBACK); return VM_FAULT_FALLBACK;
+// The masks are written as remainders so that a model PMD of any size
+// (pmd_pages need not be a power of two) aligns the way pmd_index() does.
+// `insert_pmd(address, pfn)` inserts the huge entry the proposal's way and
+// returns its vm_fault_t. Locks held on entry: mmap_sem (read), resv,
+// io_reserve_mutex. Returns VM_FAULT_NOPAGE or VM_FAULT_FALLBACK.
+template <typename InsertPmd>
+vm_fault_t ttm_bo_vm_insert_huge(Env& env, const TtmState& ttm, TtmPlacement mem, uint64_t address,
+                                 uint64_t page_offset, uint64_t fault_page_size,
+                                 InsertPmd&& insert_pmd) {
+  checker::FunctionScope scope(env, "ttm_bo_vm_insert_huge");
+  page_offset -= page_offset % fault_page_size;
+  if (page_offset + fault_page_size > ttm.num_pages) return VM_FAULT_FALLBACK;
+  const uint64_t pfn = ttm_bo_pfn(ttm, mem, page_offset);
+  if (pfn % fault_page_size != 0) return VM_FAULT_FALLBACK;
+  for (uint64_t i = 1; i < fault_page_size; ++i) {
+    if (ttm_bo_pfn(ttm, mem, page_offset + i) != pfn + i) return VM_FAULT_FALLBACK;
+  }
+  if (fault_page_size != ttm.mm->pmd_pages) return VM_FAULT_FALLBACK;  // WARN_ON_ONCE
+  if (insert_pmd(address, pfn) != VM_FAULT_NOPAGE) return VM_FAULT_FALLBACK;
+  return VM_FAULT_NOPAGE;
+}
+
 }  // namespace protmc::model

@@ -46,6 +46,31 @@ TEST(MmHugePmd, InsertBuildsAHugeDevmapEntry) {
   EXPECT_EQ(x86::pmd_pfn(pmd), 0x100u);
 }
 
+TEST(MmHugePmd, WriteInsertUpgradesAPresentEntryOfTheSamePfnOnly) {
+  auto run =
+      run_mm(config_with(SpecialHugeSplit::kClear), [](Env& env, const MmState& mm, Snapshot&) {
+        env.lock(mm.mmap_sem, LockMode::kShared);
+        const pgprot_t ro{x86::PAGE_PRESENT | x86::PAGE_USER | x86::PAGE_NX};
+        vmf_insert_pfn_pmd_prot(env, mm, 0, 0x100, true, ro, /*write=*/false);
+        const pmd_t before = peek_pmd(env, mm, 0);
+        EXPECT_FALSE(x86::pmd_write(before));
+        // Another pfn: left alone (WARN_ON_ONCE in the kernel).
+        vmf_insert_pfn_pmd_prot(env, mm, 1, 0x102, true, ro, /*write=*/true);
+        EXPECT_EQ(peek_pmd(env, mm, 0), before);
+        // The same pfn with a write: young, dirty, writable; nothing else changes.
+        vmf_insert_pfn_pmd_prot(env, mm, 1, 0x100, true, ro, /*write=*/true);
+        const pmd_t after = peek_pmd(env, mm, 0);
+        EXPECT_TRUE(x86::pmd_write(after));
+        EXPECT_TRUE(x86::pmd_dirty(after));
+        const uint64_t changed =
+            x86::PAGE_RW | x86::PAGE_DIRTY | x86::PAGE_SOFT_DIRTY | x86::PAGE_ACCESSED;
+        EXPECT_EQ(x86::pmd_val(after) & ~changed, x86::pmd_val(before) & ~changed);
+        env.unlock(mm.mmap_sem, LockMode::kShared);
+      });
+  ASSERT_TRUE(run.snapshot->taken) << run.all();
+  EXPECT_TRUE(run.result.findings.empty()) << run.all();
+}
+
 TEST(MmHugePmd, SplitOfASpecialHugePmdReachesPmdPageInV53) {
   MmConfig config = test_config(KernelPreset::kV5_3, false);
   auto run = run_mm(config, [](Env& env, const MmState& mm, Snapshot&) {
