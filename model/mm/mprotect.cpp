@@ -173,7 +173,10 @@ int mprotect_fixup(Env& env, const MmState& mm, uint64_t start, uint64_t end, vm
   // Ghost: while the entries are rewritten, user space may see either the
   // old or the new permissions, so a permission being granted counts from
   // here (an upgrade makes entries writable before mprotect() returns).
-  env.store(mm.committed_vm_flags, oldflags | newflags, Access::kMarked);
+  // (committed_vm_flags == oldflags here: mmap_sem is held for write.)
+  if ((oldflags | newflags) != oldflags) {
+    env.store(mm.committed_vm_flags, oldflags | newflags, Access::kMarked);
+  }
   env.store(mm.vma.vm_flags, newflags, Access::kPlain);
   vma_set_page_prot(env, mm);
   const x86::pgprot_t newprot{env.load(mm.vma.vm_page_prot, Access::kPlain)};

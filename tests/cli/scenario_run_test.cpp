@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/run_protmc.hpp"
 
@@ -77,6 +78,32 @@ TEST_F(ScenarioRun, MprotectAfterFaultVramSevIsTheExpectedViolation) {
     if (line.find(kScenarios) != std::string::npos) continue;
     EXPECT_LE(line.size(), 100u) << line;
   }
+}
+
+TEST_F(ScenarioRun, TraceHasOneColumnPerThread) {
+  const RunResult r = protmc("run '" + kScenarios + "/mprotect-after-fault-vram-sev.json'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string header;
+  std::vector<std::string> all;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("    step ")) header = line;
+    all.push_back(line);
+  }
+  // Two columns of 44 characters after the 9-character step column.
+  ASSERT_EQ(header.find("    step main"), 0u) << r.out;
+  const size_t second = header.find("mprotect");
+  ASSERT_EQ(second, 9u + 44 + 2) << header;
+  bool main_event = false;
+  bool mprotect_event = false;
+  for (const std::string& line : all) {
+    if (line.find("do_user_addr_fault > ") == 9) main_event = true;
+    if (line.find("do_mprotect_pkey: down_write mm->mmap_sem") == second) mprotect_event = true;
+  }
+  EXPECT_TRUE(main_event) << r.out;
+  EXPECT_TRUE(mprotect_event) << r.out;
+  // The PTE before and after the breaking step, in the mprotect column.
+  EXPECT_NE(r.out.find(std::string(second, ' ') + "| pte[0]:"), std::string::npos) << r.out;
 }
 
 TEST_F(ScenarioRun, JsonOutputHasTheIssueFields) {

@@ -14,6 +14,7 @@
 #include "model/scenario/program.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/run_scenarios.hpp"
+#include "tools/cli/trace_text.hpp"
 #include "tools/scenario/to_config.hpp"
 #include "tools/trace/trace_file.hpp"
 

@@ -18,6 +18,7 @@
 #include "checker/explore/explorer.hpp"
 #include "model/proposals/proposal.hpp"
 #include "model/scenario/program.hpp"
+#include "tools/cli/trace_text.hpp"
 #include "tools/scenario/loader.hpp"
 #include "tools/scenario/to_config.hpp"
 #include "tools/trace/trace_file.hpp"
@@ -29,8 +30,6 @@ namespace checker = protmc::checker;
 using scenario::Expectation;
 using scenario::Scenario;
 using scenario::Verdict;
-
-constexpr size_t kWidth = 100;
 
 volatile std::sig_atomic_t g_interrupted = 0;
 void on_sigint(int /*signal*/) { g_interrupted = 1; }
@@ -65,106 +64,6 @@ std::string describe(const Expectation& e) {
   std::string text(scenario::to_string(e.verdict));
   if (e.property) text += " (" + std::string(scenario::to_string(*e.property)) + ")";
   return text;
-}
-
-std::string format_value(uint64_t value) {
-  if (value < 10) return std::to_string(value);
-  std::ostringstream out;
-  out << "0x" << std::hex << value;
-  return out.str();
-}
-
-}  // namespace
-
-// Writes `text` after `prefix`, wrapping at spaces so that no line exceeds
-// kWidth columns; continuation lines are indented to the prefix's width.
-void print_wrapped(std::ostream& out, const std::string& prefix, const std::string& text) {
-  const size_t indent = prefix.size();
-  const size_t room = kWidth > indent + 20 ? kWidth - indent : 20;
-  std::string line = prefix;
-  size_t used = 0;
-  std::istringstream words(text);
-  std::string word;
-  while (words >> word) {
-    while (word.size() > room) {  // a word longer than a line: cut it
-      if (used > 0) {
-        out << line << "\n";
-        line = std::string(indent, ' ');
-        used = 0;
-      }
-      out << line << word.substr(0, room) << "\n";
-      word = word.substr(room);
-      line = std::string(indent, ' ');
-    }
-    if (used > 0 && used + 1 + word.size() > room) {
-      out << line << "\n";
-      line = std::string(indent, ' ');
-      used = 0;
-    }
-    if (used > 0) {
-      line += ' ';
-      ++used;
-    }
-    line += word;
-    used += word.size();
-  }
-  out << line << "\n";
-}
-
-namespace {
-
-// A kernel function stack for one line: the entry point and the innermost two
-// functions ("do_user_addr_fault > ... > vmf_insert_mixed > insert_pfn").
-std::string stack_excerpt(const std::vector<std::string>& functions) {
-  if (functions.size() <= 3) return join(functions, " > ");
-  return functions.front() + " > ... > " + functions[functions.size() - 2] + " > " +
-         functions.back();
-}
-
-// One event: "> STEP THREAD  f > g > h: operation object = value  [locks]",
-// wrapped at 100 columns, then its notes.
-void print_trace(std::ostream& out, const checker::Trace& trace,
-                 const std::vector<uint32_t>& finding_steps) {
-  size_t thread_width = 6;
-  for (const std::string& name : trace.thread_names) {
-    thread_width = std::max(thread_width, std::min<size_t>(name.size(), 14));
-  }
-  out << "    step " << std::left << std::setw(static_cast<int>(thread_width)) << "thread"
-      << "  kernel functions: operation object = value  [locks held after it]\n";
-  // The main thread's setup before it spawns the scenario's threads (the
-  // mmap, the initial faults) is shown only where it changes a page-table
-  // entry (events with notes); JSON output has every event.
-  bool setup = true;
-  size_t hidden = 0;
-  auto flush_hidden = [&] {
-    if (hidden == 0) return;
-    out << "         (" << hidden << " setup event" << (hidden == 1 ? "" : "s")
-        << " of the main thread not shown)\n";
-    hidden = 0;
-  };
-  for (const checker::TraceEvent& event : trace.events) {
-    const bool marked =
-        std::find(finding_steps.begin(), finding_steps.end(), event.step) != finding_steps.end();
-    if (setup && event.thread != 0) setup = false;
-    if (setup && event.operation == "spawn") setup = false;
-    if (setup && !marked && event.notes.empty()) {
-      ++hidden;
-      continue;
-    }
-    flush_hidden();
-    std::ostringstream prefix;
-    prefix << "  " << (marked ? '>' : ' ') << std::right << std::setw(5) << event.step << " "
-           << std::left << std::setw(static_cast<int>(thread_width))
-           << event.thread_name.substr(0, 14) << "  ";
-    std::string text = event.functions.empty() ? "" : stack_excerpt(event.functions) + ": ";
-    text += event.operation;
-    if (!event.object.empty()) text += " " + event.object;
-    if (event.value) text += " = " + format_value(*event.value);
-    if (!event.locks_held.empty()) text += "  [" + join(event.locks_held, ", ") + "]";
-    print_wrapped(out, prefix.str(), text);
-    const std::string note_prefix = std::string(prefix.str().size(), ' ') + "| ";
-    for (const std::string& note : event.notes) print_wrapped(out, note_prefix, note);
-  }
 }
 
 }  // namespace

@@ -42,10 +42,6 @@ ExitStatus run_scenarios(const ScenarioRunOptions& opts);
 
 // --- The text rendering of a result, shared with `protmc show`. ---
 
-// Writes `text` after `prefix`, wrapping at spaces at 100 columns;
-// continuation lines are indented to the prefix's width.
-void print_wrapped(std::ostream& out, const std::string& prefix, const std::string& text);
-
 // "scenario NAME (FILE)" and "  proposal P, kernel K[, SEV]".
 void print_result_header(std::ostream& out, std::string_view scenario, std::string_view file,
                          std::string_view proposal, std::string_view kernel, bool sev);

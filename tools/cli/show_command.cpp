@@ -8,6 +8,7 @@
 
 #include "tools/cli/commands.hpp"
 #include "tools/cli/run_scenarios.hpp"
+#include "tools/cli/trace_text.hpp"
 #include "tools/scenario/to_config.hpp"
 #include "tools/trace/trace_file.hpp"
 
