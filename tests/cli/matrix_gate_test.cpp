@@ -374,6 +374,15 @@ TEST_F(MatrixGate, GateJunitAndMarkdownFiles) {
   EXPECT_EQ(failures[0]->attributes.at("type"), "data-race");
   EXPECT_NE(failures[0]->text.find("protmc run "), std::string::npos) << failures[0]->text;
   EXPECT_NE(failures[0]->text.find("bo->mem"), std::string::npos) << failures[0]->text;
+  // The failure names the trace, written beside the JUnit file, which replays.
+  const std::string text = failures[0]->text;
+  const size_t at = text.find("trace: ");
+  ASSERT_NE(at, std::string::npos) << text;
+  const std::string trace = text.substr(at + 7, text.find('\n', at) - at - 7);
+  EXPECT_EQ(trace, path("protmc-traces/race--fake-vma--data-race.json"));
+  EXPECT_TRUE(std::filesystem::exists(trace)) << trace;
+  EXPECT_EQ(protmc("replay '" + trace + "'").status, 0);
+  EXPECT_NE(r.out.find("    trace: " + trace), std::string::npos) << r.out;
 
   const std::string md = read_file(markdown);
   EXPECT_NE(md.find("| scenario | per-page-prot | fake-vma |\n|---|---|---|\n"), std::string::npos)
@@ -383,6 +392,7 @@ TEST_F(MatrixGate, GateJunitAndMarkdownFiles) {
   EXPECT_NE(md.find("`race[fake-vma]` | data-race | data race on bo-&gt;mem"), std::string::npos)
       << md;
   EXPECT_EQ(md.find("untagged"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `" + trace + "` |"), std::string::npos) << md;
 }
 
 TEST_F(MatrixGate, GatePassingWritesJunitWithoutFailures) {

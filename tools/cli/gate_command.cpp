@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -22,6 +24,7 @@
 #include "tools/cli/commands.hpp"
 #include "tools/cli/result_table.hpp"
 #include "tools/cli/scenario_batch.hpp"
+#include "tools/cli/trace_writer.hpp"
 #include "tools/scenario/loader.hpp"
 
 namespace protmc::cli {
@@ -34,7 +37,14 @@ struct GateOptions {
   std::vector<std::string> proposals;
   std::string junit;     // "": none
   std::string markdown;  // "": none
+  // Where the trace of each violation is written; "": none, unless --junit
+  // is given, whose failures name the trace: then protmc-traces/ beside it.
+  std::string trace_dir;
 };
+
+// The trace file written for each result (by index into the results); ""
+// for none.
+using TracePaths = std::vector<std::string>;
 
 struct Counts {
   size_t pass = 0;
@@ -128,13 +138,15 @@ std::string xml_escape(const std::string& text, bool attribute) {
 std::string attr(const std::string& text) { return xml_escape(text, true); }
 std::string text_node(const std::string& text) { return xml_escape(text, false); }
 
-void write_junit(std::ostream& out, const std::vector<BatchResult>& results, double elapsed) {
+void write_junit(std::ostream& out, const std::vector<BatchResult>& results,
+                 const TracePaths& traces, double elapsed) {
   const Counts c = count(results);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << "<testsuite name=\"protmc gate\" tests=\"" << results.size() << "\" failures=\""
       << c.violation << "\" errors=\"0\" skipped=\"" << c.incomplete << "\" time=\""
       << seconds(elapsed) << "\">\n";
-  for (const BatchResult& r : results) {
+  for (size_t i = 0; i < results.size(); ++i) {
+    const BatchResult& r = results[i];
     const checker::Stats& stats = r.result.stats;
     out << "  <testcase classname=\"protmc.gate\" name=\"" << attr(case_name(r)) << "\" file=\""
         << attr(r.scenario->path) << "\" time=\"" << seconds(stats.elapsed_s) << "\"";
@@ -149,6 +161,7 @@ void write_junit(std::ostream& out, const std::vector<BatchResult>& results, dou
       const std::string message = shown_message(r);
       details << property << ": " << message << "\n"
               << "reproduce: " << reproduce_command(r) << "\n";
+      if (!traces[i].empty()) details << "trace: " << traces[i] << "\n";
       std::string failure = property;
       failure += ": ";
       failure += message;
@@ -228,8 +241,8 @@ std::string md_verdict(const std::optional<TableCell>& cell) {
 }
 
 void write_markdown(std::ostream& out, const ResultTable& table,
-                    const std::vector<BatchResult>& results, const std::string& dir,
-                    double elapsed) {
+                    const std::vector<BatchResult>& results, const TracePaths& traces,
+                    const std::string& dir, double elapsed) {
   const Counts c = count(results);
   out << "### protmc gate: "
       << (c.violation > 0    ? "failed"
@@ -252,12 +265,14 @@ void write_markdown(std::ostream& out, const ResultTable& table,
     out << "\n";
   }
   if (c.violation > 0) {
-    out << "\n#### Violations\n\n| test case | property | finding | reproduce "
-           "|\n|---|---|---|---|\n";
-    for (const BatchResult& r : results) {
+    out << "\n#### Violations\n\n| test case | property | finding | reproduce | trace "
+           "|\n|---|---|---|---|---|\n";
+    for (size_t i = 0; i < results.size(); ++i) {
+      const BatchResult& r = results[i];
       if (r.verdict != scenario::Verdict::kViolation) continue;
       out << "| " << md_code(case_name(r)) << " | " << md_escape(shown_property(r)) << " | "
-          << md_escape(shown_message(r)) << " | " << md_code(reproduce_command(r)) << " |\n";
+          << md_escape(shown_message(r)) << " | " << md_code(reproduce_command(r)) << " | "
+          << (traces[i].empty() ? "-" : md_code(traces[i])) << " |\n";
     }
   }
   if (c.incomplete > 0) {
@@ -330,7 +345,33 @@ ExitStatus run_gate(const GateOptions& opts) {
     return ExitStatus::kBadInput;
   }
 
+  std::string trace_dir = opts.trace_dir;
+  if (trace_dir.empty() && !opts.junit.empty()) {
+    trace_dir = (std::filesystem::path(opts.junit).parent_path() / "protmc-traces").string();
+  }
+  std::optional<TraceWriter> writer;
+  if (!trace_dir.empty()) {
+    writer.emplace(trace_dir, "protmc gate");
+    if (std::string error = writer->prepare(); !error.empty()) {
+      std::cerr << error << "\n";
+      return ExitStatus::kBadInput;
+    }
+  }
+
   const std::vector<BatchResult> results = run_batch(plan.jobs, "gate");
+  TracePaths traces(results.size());
+  bool trace_failed = false;
+  for (size_t i = 0; writer && i < results.size(); ++i) {
+    const BatchResult& r = results[i];
+    const checker::Counterexample* cex = r.shown_finding();
+    if (r.verdict != scenario::Verdict::kViolation || cex == nullptr) continue;
+    std::string error;
+    traces[i] = writer->write(*r.scenario, r.proposal, std::nullopt, *cex, r.result.stats, error);
+    if (!error.empty()) {
+      std::cerr << error << "\n";
+      trace_failed = true;
+    }
+  }
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -356,10 +397,12 @@ ExitStatus run_gate(const GateOptions& opts) {
   std::cout << render_table(table);
   if (c.violation > 0) {
     std::cout << "\nviolations:\n";
-    for (const BatchResult& r : results) {
+    for (size_t i = 0; i < results.size(); ++i) {
+      const BatchResult& r = results[i];
       if (r.verdict != scenario::Verdict::kViolation) continue;
       std::cout << "  " << case_name(r) << ": " << shown_property(r) << ": " << shown_message(r)
                 << "\n    reproduce: " << reproduce_command(r) << "\n";
+      if (!traces[i].empty()) std::cout << "    trace: " << traces[i] << "\n";
     }
   }
   if (c.incomplete > 0) {
@@ -379,7 +422,7 @@ ExitStatus run_gate(const GateOptions& opts) {
   std::cout.flush();
 
   if (junit.is_open()) {
-    write_junit(junit, results, elapsed);
+    write_junit(junit, results, traces, elapsed);
     junit.close();
     if (!junit) {
       std::cerr << "protmc gate: --junit " << opts.junit << ": write failed\n";
@@ -387,7 +430,7 @@ ExitStatus run_gate(const GateOptions& opts) {
     }
   }
   if (markdown.is_open()) {
-    write_markdown(markdown, table, results, opts.dir, elapsed);
+    write_markdown(markdown, table, results, traces, opts.dir, elapsed);
     markdown.close();
     if (!markdown) {
       std::cerr << "protmc gate: --markdown " << opts.markdown << ": write failed\n";
@@ -395,6 +438,7 @@ ExitStatus run_gate(const GateOptions& opts) {
     }
   }
   if (c.violation > 0) return ExitStatus::kFinding;
+  if (trace_failed) return ExitStatus::kBadInput;
   if (c.incomplete > 0) return ExitStatus::kIncomplete;
   return ExitStatus::kAsExpected;
 }
@@ -419,6 +463,9 @@ Command add_gate_command(CLI::App& parent) {
                   "proposal, named SCENARIO[PROPOSAL]");
   app->add_option("--markdown", opts->markdown,
                   "Also write a Markdown summary here, for a review or a CI job summary");
+  app->add_option("--trace-dir", opts->trace_dir,
+                  "Write the trace of each violation here (created if missing); with --junit "
+                  "and no --trace-dir, protmc-traces/ beside the JUnit file");
   return Command{app, [opts]() { return run_gate(*opts); }};
 }
 

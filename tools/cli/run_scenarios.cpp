@@ -19,6 +19,7 @@
 #include "model/proposals/proposal.hpp"
 #include "model/scenario/program.hpp"
 #include "tools/cli/trace_text.hpp"
+#include "tools/cli/trace_writer.hpp"
 #include "tools/scenario/loader.hpp"
 #include "tools/scenario/to_config.hpp"
 #include "tools/trace/trace_file.hpp"
@@ -293,16 +294,14 @@ ExitStatus run_scenarios(const ScenarioRunOptions& opts) {
     all_options.push_back(std::move(options));
   }
 
+  std::optional<TraceWriter> traces;
   if (opts.trace_dir) {
-    std::error_code error;
-    std::filesystem::create_directories(*opts.trace_dir, error);
-    if (error || !std::filesystem::is_directory(*opts.trace_dir)) {
-      std::cerr << "protmc run: --trace-dir " << *opts.trace_dir << ": "
-                << (error ? error.message() : "not a directory") << "\n";
+    traces.emplace(*opts.trace_dir, "protmc run");
+    if (std::string error = traces->prepare(); !error.empty()) {
+      std::cerr << error << "\n";
       return ExitStatus::kBadInput;
     }
   }
-  std::set<std::string> trace_names;  // written by this run
   bool trace_failed = false;
 
   g_interrupted = 0;
@@ -319,32 +318,15 @@ ExitStatus run_scenarios(const ScenarioRunOptions& opts) {
       outcome.as_expected =
           scenario::as_expected(*job.expectation, outcome.verdict, outcome.result);
     }
-    if (opts.trace_dir) {
+    if (traces) {
       for (const checker::Counterexample& cex : outcome.result.findings) {
-        std::string& path = outcome.trace_paths.emplace_back();
-        const trace::MakeTraceResult made =
-            trace::make_trace(*job.scenario, job.proposal, preset, cex, outcome.result.stats);
-        if (!made.ok()) {
-          std::cerr << "protmc run: " << made.error << "\n";
+        std::string error;
+        outcome.trace_paths.push_back(
+            traces->write(*job.scenario, job.proposal, preset, cex, outcome.result.stats, error));
+        if (!error.empty()) {
+          std::cerr << error << "\n";
           trace_failed = true;
-          continue;
         }
-        // A second finding of one property (--keep-going groups by location)
-        // gets "--2", "--3", ... before ".json".
-        std::string name =
-            trace::trace_file_name(job.scenario->name, job.proposal, cex.finding.property);
-        const std::string stem = name.substr(0, name.size() - 5);
-        for (int n = 2; trace_names.count(name) != 0; ++n) {
-          name = stem + "--" + std::to_string(n) + ".json";
-        }
-        trace_names.insert(name);
-        const std::string target = (std::filesystem::path(*opts.trace_dir) / name).string();
-        if (std::string error = trace::write_trace_file(made.trace, target); !error.empty()) {
-          std::cerr << "protmc run: " << error << "\n";
-          trace_failed = true;
-          continue;
-        }
-        path = target;
       }
     }
     const ExitStatus status = status_of(outcome);
