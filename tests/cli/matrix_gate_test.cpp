@@ -395,6 +395,35 @@ TEST_F(MatrixGate, GateJunitAndMarkdownFiles) {
   EXPECT_NE(md.find("| `" + trace + "` |"), std::string::npos) << md;
 }
 
+TEST_F(MatrixGate, GateJsonHasEveryTestCaseAndTheTracePaths) {
+  write("race.json", unlocked_read_scenario("race", R"(["gate"])"));
+  const std::string traces = path("traces");
+  const RunResult r = protmc("gate " + dir() +
+                             " --proposal per-page-prot --proposal fake-vma --format json "
+                             "--trace-dir '" +
+                             traces + "'");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  const nlohmann::json json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["proposals"], nlohmann::json::array({"per-page-prot", "fake-vma"}));
+  ASSERT_EQ(json["results"].size(), 2u);
+  for (const nlohmann::json& result : json["results"]) {
+    EXPECT_FALSE(result.contains("expected")) << result;
+    if (result["proposal"] == "fake-vma") {
+      EXPECT_EQ(result["verdict"], "violation");
+      EXPECT_EQ(result["property"], "data-race");
+      const std::string trace = result["trace"];
+      EXPECT_EQ(trace, traces + "/race--fake-vma--data-race.json");
+      EXPECT_TRUE(std::filesystem::exists(trace));
+    } else {
+      EXPECT_EQ(result["verdict"], "pass");
+      EXPECT_TRUE(result["trace"].is_null());
+    }
+  }
+  EXPECT_EQ(json["summary"]["test_cases"], 2);
+  EXPECT_EQ(json["summary"]["violation"], 1);
+  EXPECT_EQ(json["summary"]["outcome"], "failed");
+}
+
 TEST_F(MatrixGate, GatePassingWritesJunitWithoutFailures) {
   write("race.json", unlocked_read_scenario("race", R"(["gate"])"));
   const std::string junit = path("junit.xml");

@@ -138,6 +138,33 @@ TEST_F(TraceCli, EditedScheduleDivergesAndDoesNotReproduce) {
   EXPECT_NE(r.out.find("NOT reproduced"), std::string::npos) << r.out;
 }
 
+TEST_F(TraceCli, ReplayJsonSaysWhetherItReproduced) {
+  const fs::path good = fresh_trace();
+  const RunResult ok = protmc("replay '" + good.string() + "' --format json");
+  EXPECT_EQ(ok.status, 0) << ok.out << ok.err;
+  const Json yes = Json::parse(ok.out);
+  EXPECT_EQ(yes["trace"], good.string());
+  EXPECT_EQ(yes["proposal"], "fake-vma");
+  EXPECT_EQ(yes["recorded"]["property"], "pte-attributes");
+  EXPECT_EQ(yes["reproduced"], true);
+  EXPECT_EQ(yes["location"], yes["recorded"]["location"]);
+  EXPECT_TRUE(yes["divergence"].is_null());
+  EXPECT_EQ(yes["recorded_choices"], yes["replayed_steps"]);
+
+  const fs::path bad = edited(good, "edited.json", [](Json& t) {
+    t["schedule"][3] = Json::array({7, 0});  // there is no thread 7
+  });
+  const RunResult no = protmc("replay '" + bad.string() + "' --format json");
+  EXPECT_EQ(no.status, 1) << no.out << no.err;
+  const Json json = Json::parse(no.out);
+  EXPECT_EQ(json["reproduced"], false);
+  EXPECT_EQ(json["diverged"], true);
+  EXPECT_NE(json["divergence"].get<std::string>().find("recorded thread 7 is not enabled"),
+            std::string::npos)
+      << no.out;
+  EXPECT_TRUE(json["location"].is_null());
+}
+
 TEST_F(TraceCli, ChangedKnobDoesNotReproduce) {
   // The same schedule with pte_modify() keeping the C-bit (the v5.7 fix):
   // the execution follows the schedule but the PTE is right.

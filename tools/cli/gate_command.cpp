@@ -14,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -40,6 +41,7 @@ struct GateOptions {
   // Where the trace of each violation is written; "": none, unless --junit
   // is given, whose failures name the trace: then protmc-traces/ beside it.
   std::string trace_dir;
+  std::string format = "text";
 };
 
 // The trace file written for each result (by index into the results); ""
@@ -285,6 +287,39 @@ void write_markdown(std::ostream& out, const ResultTable& table,
   }
 }
 
+// --- JSON. ---
+
+// {"proposals": [...], "results": [batch_result_json without the expectation
+// fields, plus "trace"], "summary":
+// {"test_cases", "pass", "violation", "incomplete", "elapsed_s", "outcome"}}.
+void print_gate_json(std::ostream& out, const std::vector<std::string>& proposals,
+                     const std::vector<BatchResult>& results, const TracePaths& traces,
+                     double elapsed) {
+  using Json = nlohmann::ordered_json;
+  const Counts c = count(results);
+  Json items = Json::array();
+  for (size_t i = 0; i < results.size(); ++i) {
+    Json item = batch_result_json(results[i]);
+    // The gate judges by verdict alone: no expectations.
+    for (const char* key : {"expected", "as_expected", "differs"}) item.erase(key);
+    item["trace"] = traces[i].empty() ? Json() : Json(traces[i]);
+    items.push_back(std::move(item));
+  }
+  out << Json{{"proposals", proposals},
+              {"results", std::move(items)},
+              {"summary",
+               {{"test_cases", results.size()},
+                {"pass", c.pass},
+                {"violation", c.violation},
+                {"incomplete", c.incomplete},
+                {"elapsed_s", elapsed},
+                {"outcome", c.violation > 0    ? "failed"
+                            : c.incomplete > 0 ? "incomplete"
+                                               : "passed"}}}}
+             .dump()
+      << "\n";
+}
+
 // --- The command. ---
 
 std::string known_proposals() {
@@ -394,33 +429,36 @@ ExitStatus run_gate(const GateOptions& opts) {
   }
 
   const Counts c = count(results);
-  std::cout << render_table(table);
-  if (c.violation > 0) {
-    std::cout << "\nviolations:\n";
-    for (size_t i = 0; i < results.size(); ++i) {
-      const BatchResult& r = results[i];
-      if (r.verdict != scenario::Verdict::kViolation) continue;
-      std::cout << "  " << case_name(r) << ": " << shown_property(r) << ": " << shown_message(r)
-                << "\n    reproduce: " << reproduce_command(r) << "\n";
-      if (!traces[i].empty()) std::cout << "    trace: " << traces[i] << "\n";
+  if (opts.format == "json") {
+    print_gate_json(std::cout, proposals, results, traces, elapsed);
+  } else {
+    std::cout << render_table(table);
+    if (c.violation > 0) {
+      std::cout << "\nviolations:\n";
+      for (size_t i = 0; i < results.size(); ++i) {
+        const BatchResult& r = results[i];
+        if (r.verdict != scenario::Verdict::kViolation) continue;
+        std::cout << "  " << case_name(r) << ": " << shown_property(r) << ": " << shown_message(r)
+                  << "\n    reproduce: " << reproduce_command(r) << "\n";
+        if (!traces[i].empty()) std::cout << "    trace: " << traces[i] << "\n";
+      }
     }
-  }
-  if (c.incomplete > 0) {
-    std::cout << "\nincomplete:\n";
-    for (const BatchResult& r : results) {
-      if (r.verdict != scenario::Verdict::kIncomplete) continue;
-      std::cout << "  " << case_name(r) << ": " << r.result.stats.incomplete_reason << "\n";
+    if (c.incomplete > 0) {
+      std::cout << "\nincomplete:\n";
+      for (const BatchResult& r : results) {
+        if (r.verdict != scenario::Verdict::kIncomplete) continue;
+        std::cout << "  " << case_name(r) << ": " << r.result.stats.incomplete_reason << "\n";
+      }
     }
+    std::cout << "\ngate "
+              << (c.violation > 0    ? "FAILED"
+                  : c.incomplete > 0 ? "INCOMPLETE"
+                                     : "passed")
+              << ": " << results.size() << " test cases, " << c.pass << " pass, " << c.violation
+              << " violation, " << c.incomplete << " incomplete, " << std::fixed
+              << std::setprecision(2) << elapsed << " s\n";
+    std::cout.flush();
   }
-  std::cout << "\ngate "
-            << (c.violation > 0    ? "FAILED"
-                : c.incomplete > 0 ? "INCOMPLETE"
-                                   : "passed")
-            << ": " << results.size() << " test cases, " << c.pass << " pass, " << c.violation
-            << " violation, " << c.incomplete << " incomplete, " << std::fixed
-            << std::setprecision(2) << elapsed << " s\n";
-  std::cout.flush();
-
   if (junit.is_open()) {
     write_junit(junit, results, traces, elapsed);
     junit.close();
@@ -463,6 +501,9 @@ Command add_gate_command(CLI::App& parent) {
                   "proposal, named SCENARIO[PROPOSAL]");
   app->add_option("--markdown", opts->markdown,
                   "Also write a Markdown summary here, for a review or a CI job summary");
+  app->add_option("--format", opts->format, "Output: text (a table), or json (one object)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   app->add_option("--trace-dir", opts->trace_dir,
                   "Write the trace of each violation here (created if missing); with --junit "
                   "and no --trace-dir, protmc-traces/ beside the JUnit file");

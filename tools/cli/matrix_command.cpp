@@ -82,35 +82,6 @@ ResultTable make_table(const std::vector<scenario::Scenario>& scenarios,
   return table;
 }
 
-Json to_json(const BatchResult& r) {
-  const checker::Stats& stats = r.result.stats;
-  const checker::Counterexample* cex = r.shown_finding();
-  Json expected = nullptr;
-  if (r.expectation) {
-    expected = Json{
-        {"verdict", scenario::to_string(r.expectation->verdict)},
-        {"property", r.expectation->property ? Json(scenario::to_string(*r.expectation->property))
-                                             : Json(nullptr)}};
-  }
-  return Json{
-      {"scenario", r.scenario->name},
-      {"file", r.scenario->path},
-      {"proposal", r.proposal},
-      {"kernel", r.kernel},
-      {"verdict", scenario::to_string(r.verdict)},
-      {"property", cex != nullptr ? Json(cex->finding.property) : Json(nullptr)},
-      {"message", cex != nullptr ? Json(cex->finding.message) : Json(nullptr)},
-      {"executions", stats.executions},
-      {"blocked", stats.blocked},
-      {"complete", stats.complete},
-      {"incomplete_reason", stats.complete ? Json(nullptr) : Json(stats.incomplete_reason)},
-      {"elapsed_s", stats.elapsed_s},
-      {"expected", std::move(expected)},
-      {"as_expected", r.as_expected ? Json(*r.as_expected) : Json(nullptr)},
-      {"differs", r.differs()},
-  };
-}
-
 ExitStatus run_matrix(const MatrixOptions& opts) {
   const auto start = std::chrono::steady_clock::now();
   const std::vector<std::string> paths = {opts.dir};
@@ -140,7 +111,7 @@ ExitStatus run_matrix(const MatrixOptions& opts) {
     Json proposals = Json::array();
     for (const std::string& column : matrix_columns(results)) proposals.push_back(column);
     Json items = Json::array();
-    for (const BatchResult& r : results) items.push_back(to_json(r));
+    for (const BatchResult& r : results) items.push_back(batch_result_json(r));
     std::cout << Json{{"proposals", std::move(proposals)},
                       {"results", std::move(items)},
                       {"summary",

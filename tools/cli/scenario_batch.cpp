@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -151,6 +152,36 @@ std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std:
   }
   std::signal(SIGINT, previous);
   return results;
+}
+
+nlohmann::ordered_json batch_result_json(const BatchResult& r) {
+  using Json = nlohmann::ordered_json;
+  const checker::Stats& stats = r.result.stats;
+  const checker::Counterexample* cex = r.shown_finding();
+  Json expected = nullptr;
+  if (r.expectation) {
+    expected = Json{
+        {"verdict", scenario::to_string(r.expectation->verdict)},
+        {"property", r.expectation->property ? Json(scenario::to_string(*r.expectation->property))
+                                             : Json(nullptr)}};
+  }
+  return Json{
+      {"scenario", r.scenario->name},
+      {"file", r.scenario->path},
+      {"proposal", r.proposal},
+      {"kernel", r.kernel},
+      {"verdict", scenario::to_string(r.verdict)},
+      {"property", cex != nullptr ? Json(cex->finding.property) : Json(nullptr)},
+      {"message", cex != nullptr ? Json(cex->finding.message) : Json(nullptr)},
+      {"executions", stats.executions},
+      {"blocked", stats.blocked},
+      {"complete", stats.complete},
+      {"incomplete_reason", stats.complete ? Json(nullptr) : Json(stats.incomplete_reason)},
+      {"elapsed_s", stats.elapsed_s},
+      {"expected", std::move(expected)},
+      {"as_expected", r.as_expected ? Json(*r.as_expected) : Json(nullptr)},
+      {"differs", r.differs()},
+  };
 }
 
 }  // namespace protmc::cli

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,5 +70,12 @@ BatchPlan plan_batch(const std::vector<scenario::Scenario>& scenarios,
 // names the progress line ("matrix", "gate"). SIGINT stops the current
 // exploration between executions and leaves the rest incomplete.
 std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std::string& command);
+
+// One result as `matrix --format json` and `gate --format json` print it:
+// {"scenario", "file", "proposal", "kernel", "verdict", "property",
+// "message", "executions", "blocked", "complete", "incomplete_reason",
+// "elapsed_s", "expected", "as_expected", "differs"}; property and message
+// are the shown finding's (null without one).
+nlohmann::ordered_json batch_result_json(const BatchResult& r);
 
 }  // namespace protmc::cli
