@@ -39,7 +39,10 @@ struct RelacyOptions {
   double time_limit_s = 10;  // 0: none
   uint32_t context_bound = 2;
   // Scheduling points per execution before Relacy reports livelock.
-  uint32_t execution_depth_limit = 2000;
+  uint32_t execution_depth_limit = 20000;
+  // Detectors::data_races: when false the race shadows are not touched, so
+  // Relacy reports no data race (deadlock detection cannot be turned off).
+  bool data_races = true;
 };
 
 enum class RelacyVerdict : uint8_t {

@@ -171,6 +171,7 @@ LockId RelacyEnv::make_lock(const LockSpec& spec) {
 // plain_shadow, which every other access reads; a marked or atomic store by
 // thread t writes marked_shadow[t], which plain loads of other threads read.
 void RelacyEnv::race_check(RelacyVar& var, Access access, bool write) {
+  if (!session_.options.data_races) return;
   const uint32_t self_index = self().index;
   if (access == Access::kPlain && write) {
     var.plain_shadow($) = 1;
