@@ -19,6 +19,7 @@
 #include "checker/explore/explorer.hpp"
 #include "checker/programs/registry.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/relacy_run.hpp"
 #include "tools/cli/run_scenarios.hpp"
 
 namespace protmc::cli {
@@ -39,6 +40,8 @@ struct RunOptions {
   bool preemption_bound_given = false;
   bool keep_going = false;
   std::string format = "text";
+  std::string engine = "native";
+  std::string relacy_search = "full";
 };
 
 // One run's inputs after validation.
@@ -264,12 +267,31 @@ ExitStatus exit_status(checker::Verdict verdict) {
   return ExitStatus::kIncomplete;
 }
 
+// --engine relacy: Relacy's options from the command line; the search's
+// default time cap is 10 s.
+std::string relacy_options(const RunOptions& opts, checker::relacy::RelacyOptions& options) {
+  const RelacySearchChoice choice = parse_relacy_search_option(opts.relacy_search);
+  if (!choice.error.empty()) return choice.error;
+  options.search = choice.search;
+  if (opts.max_executions != 0) options.max_iterations = opts.max_executions;
+  if (opts.time_limit_s > 0) options.time_limit_s = opts.time_limit_s;
+  return {};
+}
+
 ExitStatus run(const RunOptions& opts) {
   RunRequest request;
   const std::string error = make_request(opts, request);
   if (!error.empty()) {
     std::cerr << "protmc run: " << error << "\n";
     return ExitStatus::kBadInput;
+  }
+  if (opts.engine == "relacy") {
+    checker::relacy::RelacyOptions options;
+    if (std::string relacy_error = relacy_options(opts, options); !relacy_error.empty()) {
+      std::cerr << "protmc run: " << relacy_error << "\n";
+      return ExitStatus::kBadInput;
+    }
+    return run_program_with_relacy(request.info->make(request.params), options);
   }
 
   g_interrupted = 0;
@@ -341,11 +363,34 @@ Command add_run_command(CLI::App& parent) {
       app->add_option("--trace-dir", *trace_dir,
                       "Scenarios: write a trace file (traces/README.md) for every finding into "
                       "this directory, created if missing");
+  app->add_option("--engine", opts->engine, "Engine: native, or relacy (docs/relacy.md)")
+      ->capture_default_str();
+  CLI::Option* relacy_search =
+      app->add_option("--relacy-search", opts->relacy_search,
+                      "--engine relacy: random, context or full (only full can pass)")
+          ->capture_default_str();
   app->add_option("--format", opts->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   return Command{app, [=]() -> ExitStatus {
                    const bool scenarios = !scenario_opts->paths.empty();
+                   if (opts->engine != "native" && opts->engine != "relacy") {
+                     std::cerr << "protmc run: unknown engine '" << opts->engine
+                               << "' (native or relacy)\n";
+                     return ExitStatus::kBadInput;
+                   }
+                   if (relacy_search->count() > 0 && opts->engine != "relacy") {
+                     std::cerr << "protmc run: --relacy-search applies to --engine relacy\n";
+                     return ExitStatus::kBadInput;
+                   }
+                   if (opts->engine == "relacy" && scenarios) {
+                     checker::relacy::RelacyOptions options;
+                     if (std::string error = relacy_options(*opts, options); !error.empty()) {
+                       std::cerr << "protmc run: " << error << "\n";
+                       return ExitStatus::kBadInput;
+                     }
+                     return run_scenarios_with_relacy(*scenario_opts, options);
+                   }
                    if (scenarios == (program->count() > 0)) {
                      std::cerr << "protmc run: give scenario files or directories, or "
                                   "--program NAME (not both)\n";
