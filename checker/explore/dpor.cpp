@@ -240,6 +240,11 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
       } else {
         for (const auto& hold : h.shared) consider(hold.first);
       }
+      if (record.trylock) {
+        // A trylock can also go inside the previous hold, where it fails.
+        consider(h.last_release);
+        for (int32_t r : h.shared_rels) consider(r);
+      }
       dep(h.last_state_change);
       for (int32_t s : h.shared_ops) dep(s);
       dep(h.last_exclusive);
@@ -269,6 +274,8 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
       // the exclusive acquisition, or the writer that queued ahead of readers.
       LockHistory& h = lock(object);
       consider(h.reader_blocker);
+      // A down_read_trylock can also go before the release that let it in.
+      if (record.trylock) consider(h.last_release);
       dep(h.reader_blocker);
       dep(h.last_state_change);
       dep(h.last_release);

@@ -136,6 +136,7 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
   bool disables_shared = false;
   bool queued = false;
   bool unconditional = false;
+  bool took_by_trylock = false;
   bool spawned = false;
   std::optional<RaceHit> race;
   uint32_t race_var = 0;
@@ -210,6 +211,7 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
                    th.result = shown_value = free ? 1 : 0;
                    if (free) {
                      acquire(th, op.lock, op.mode);
+                     took_by_trylock = true;
                      disables_shared = shared_before && !l.shared_available();
                      key = make_key(t,
                                     op.mode == LockMode::kShared ? KeyKind::kAcquireShared
@@ -282,7 +284,8 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
     if (queued) trace_.events.back().operation += " (waits: queued behind the holders)";
   }
   ++step_;
-  policy.on_step(StepRecord{step, t, key, decision.value, disables_shared, queued, unconditional});
+  policy.on_step(StepRecord{step, t, key, decision.value, disables_shared, queued, unconditional,
+                            took_by_trylock});
 
   if (race) {
     const bool write = kind_of(key) == KeyKind::kWrite;

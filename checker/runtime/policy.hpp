@@ -44,6 +44,10 @@ struct StepRecord {
   // whatever the holders do (it acquires or queues), so it can be reordered
   // before any reader's latest acquisition.
   bool unconditional = false;
+  // A trylock that took the lock. Unlike a blocking acquisition it is enabled
+  // while the lock is held (it would fail), so it can also be reordered
+  // before the release that freed the lock.
+  bool trylock = false;
 };
 
 class SchedulingPolicy {

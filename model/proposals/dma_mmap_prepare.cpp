@@ -57,6 +57,12 @@ vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t faul
   const MmState& mm = *ttm.mm;
   vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
   if (ret) return ret;
+  ret = ttm_bo_vm_fault_idle(env, ttm, vmf);
+  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
+  if (ret != 0) {
+    env.unlock(ttm.resv);
+    return ret;
+  }
   const TtmPlacement mem = ttm_bo_read_mem(env, ttm);
   const uint32_t man = ttm_mem_reg_of(mem).mem_type;
   ttm_mem_io_lock(env, ttm, man);

@@ -32,7 +32,15 @@ using checker::LockMode;
 //     }
 //     return VM_FAULT_NOPAGE;
 //   }
-//   [SG check, fault_reserve_notify, ttm_bo_vm_fault_idle: not modelled]
+//   [SG check, fault_reserve_notify: not modelled]
+//   ret = ttm_bo_vm_fault_idle(bo, vmf);
+//   if (unlikely(ret != 0)) {
+//     if (ret == VM_FAULT_RETRY && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) {
+//       /* The BO has already been unreserved. */
+//       return ret;
+//     }
+//     goto out_unlock;
+//   }
 //   err = ttm_mem_io_lock(man, true);
 //   err = ttm_mem_io_reserve_vm(bo);
 //   page_offset = ...; page_last = ...;
@@ -78,8 +86,16 @@ vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
     }
     return VM_FAULT_NOPAGE;
   }
+  vm_fault_t ret = ttm_bo_vm_fault_idle(env, ttm, vmf);
+  if (ret != 0) {
+    if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) {
+      return ret;  // The BO has already been unreserved.
+    }
+    env.unlock(ttm.resv);  // goto out_unlock
+    return ret;
+  }
 
-  vm_fault_t ret = VM_FAULT_NOPAGE;
+  ret = VM_FAULT_NOPAGE;
   ttm_mem_io_lock(env, ttm, man);
   uint64_t address = vmf.address;
   uint64_t page_offset = ttm_bo_page_offset(ttm, address);

@@ -24,7 +24,8 @@ using checker::FunctionScope;
 // (ttm_bo_vm.c, v5.6; fault_page_size from v5.7).
 // Locks held on entry: mmap_sem (read), resv.
 //   struct ttm_mem_type_manager *man = &bdev->man[bo->mem.mem_type];
-//   [SG check, fault_reserve_notify, ttm_bo_vm_fault_idle: not modelled]
+//   [SG check, fault_reserve_notify: not modelled]
+//   ret = ttm_bo_vm_fault_idle(bo, vmf); if (unlikely(ret != 0)) return ret;
 //   err = ttm_mem_io_lock(man, true); err = ttm_mem_io_reserve_vm(bo);
 //   page_offset = ...; page_last = ...;
 //   if (unlikely(page_offset >= bo->num_pages)) { ret = VM_FAULT_SIGBUS; goto out_io_unlock; }
@@ -50,6 +51,8 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
                                     uint64_t num_prefault, uint64_t fault_page_size) {
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
+  // [fault_reserve_notify: not modelled]
+  if (const vm_fault_t idle = ttm_bo_vm_fault_idle(env, ttm, vmf); idle != 0) return idle;
   const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
   const uint32_t man = ttm_mem_reg_of(mem).mem_type;
   vm_fault_t ret = VM_FAULT_NOPAGE;
@@ -97,6 +100,7 @@ vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   if (ret) return ret;
   const x86::pgprot_t prot{env.load(ttm.mm->vma.vm_page_prot, Access::kPlain)};
   ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, TTM_BO_VM_NUM_PREFAULT, 1);
+  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
   env.unlock(ttm.resv);
   return ret;
 }
@@ -117,6 +121,7 @@ vm_fault_t ttm_bo_vm_huge_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   if (ret) return ret;
   const x86::pgprot_t prot{env.load(ttm.mm->vma.vm_page_prot, Access::kPlain)};
   ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, 1, ttm.mm->pmd_pages);
+  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
   env.unlock(ttm.resv);
   return ret;
 }

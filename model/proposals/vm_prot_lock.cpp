@@ -83,6 +83,8 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
   const LockId vm_prot_lock = vm_prot_lock_of(mm);
+  // [fault_reserve_notify: not modelled]
+  if (const vm_fault_t idle = ttm_bo_vm_fault_idle(env, ttm, vmf); idle != 0) return idle;
   const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
   const uint32_t man = ttm_mem_reg_of(mem).mem_type;
   vm_fault_t ret = VM_FAULT_NOPAGE;
@@ -131,6 +133,7 @@ vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
   if (ret) return ret;
   ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, TTM_BO_VM_NUM_PREFAULT, 1);
+  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
   env.unlock(ttm.resv);
   return ret;
 }
@@ -140,6 +143,7 @@ vm_fault_t ttm_bo_vm_huge_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
   if (ret) return ret;
   ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, 1, ttm.mm->pmd_pages);
+  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
   env.unlock(ttm.resv);
   return ret;
 }

@@ -34,6 +34,8 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
                                     uint64_t num_prefault, uint64_t fault_page_size) {
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
+  // [fault_reserve_notify: not modelled]
+  if (const vm_fault_t idle = ttm_bo_vm_fault_idle(env, ttm, vmf); idle != 0) return idle;
   const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
   const uint32_t man = ttm_mem_reg_of(mem).mem_type;
   vm_fault_t ret = VM_FAULT_NOPAGE;
@@ -87,6 +89,7 @@ vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t num_
   const vm_flags_t vm_flags = env.load(ttm.mm->vma.vm_flags, Access::kPlain);
   const x86::pgprot_t prot = x86::vm_get_page_prot(vm_flags, ttm.mm->sev_active);
   ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, num_prefault, fault_page_size);
+  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
   env.unlock(ttm.resv);
   return ret;
 }

@@ -31,6 +31,7 @@ struct FaultOp {
 // A driver validating the BO into `to` (ttm_bo_move: resv, move, unlock).
 struct BoMoveOp {
   TtmPlacement to = TtmPlacement::kSystem;
+  bool pipelined = false;  // ttm_bo_move(..., pipelined): see ttm_bo.hpp
 };
 // ttm_bo_swapout() of the BO.
 struct BoSwapoutOp {};

@@ -108,7 +108,7 @@ void run_op(Env& env, const TtmState& ttm, const Proposal& proposal, const Scena
         if constexpr (std::is_same_v<T, FaultOp>) {
           ttm_user_fault(env, ttm, proposal, o.page, o.write);
         } else if constexpr (std::is_same_v<T, BoMoveOp>) {
-          ttm_bo_move(env, ttm, o.to);
+          ttm_bo_move(env, ttm, o.to, o.pipelined);
         } else if constexpr (std::is_same_v<T, BoSwapoutOp>) {
           ttm_bo_swapout(env, ttm);
         } else if constexpr (std::is_same_v<T, MprotectOp>) {

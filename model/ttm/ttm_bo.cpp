@@ -148,6 +148,9 @@ std::shared_ptr<const TtmState> make_ttm_state(Env& env, const TtmConfig& config
   ttm->resv =
       env.make_lock(checker::LockSpec{"bo->resv", "resv", checker::LockKind::kReservation, false});
   ttm->mem = env.make_var("bo->mem", static_cast<uint64_t>(config.initial));
+  ttm->moving = env.make_var("bo->moving", 0);
+  ttm->moving_fence = env.make_lock(
+      checker::LockSpec{"bo->moving fence", "dma_fence", checker::LockKind::kMutex, false});
   for (uint32_t page = 0; page < config.num_pages; ++page) {
     set_expected_pfn(env, *ttm->mm, page, ttm->pfn(config.initial, page));
   }
@@ -260,7 +263,17 @@ std::string ttm_move_problem(TtmPlacement from, TtmPlacement to) {
 // ghost updates here: the new backing becomes the BO's, bo->mem is written
 // (plain), the expected mapping moves to the new pfns and the old backing is
 // freed. Every path that inserts holds resv, so these steps are atomic to them.
-void ttm_bo_handle_move_mem(Env& env, const TtmState& ttm, TtmPlacement to, bool evict) {
+//
+// Pipelined (ttm_bo_move_accel_cleanup(bo, fence, evict = false, new_mem),
+// ttm_bo_util.c, v5.3, in place of the memcpy):
+//   dma_resv_add_excl_fence(bo->base.resv, fence);
+//   dma_fence_put(bo->moving); bo->moving = dma_fence_get(fence);
+//   ... ttm_buffer_object_transfer() (the ghost keeps the old pages) ...
+//   *old_mem = *new_mem;
+// The old pages are freed when the fence signals; the model frees them here,
+// since nothing maps them any more.
+void ttm_bo_handle_move_mem(Env& env, const TtmState& ttm, TtmPlacement to, bool evict,
+                            bool pipelined) {
   FunctionScope scope(env, "ttm_bo_handle_move_mem");
   (void)evict;
   const MmState& mm = *ttm.mm;
@@ -281,7 +294,11 @@ void ttm_bo_handle_move_mem(Env& env, const TtmState& ttm, TtmPlacement to, bool
     }
   }
   {
-    FunctionScope move(env, "ttm_bo_move_memcpy");
+    FunctionScope move(env, pipelined ? "ttm_bo_move_accel_cleanup" : "ttm_bo_move_memcpy");
+    if (pipelined) {
+      env.lock(ttm.moving_fence);  // the copy is queued: the fence is unsignaled
+      env.store(ttm.moving, 1, Access::kPlain);
+    }
     env.store(ttm.mem, static_cast<uint64_t>(to), Access::kPlain);
     if (env.recording()) {
       env.annotate("bo->mem: " + std::string(to_string(from)) + " -> " +
@@ -300,11 +317,17 @@ void ttm_bo_handle_move_mem(Env& env, const TtmState& ttm, TtmPlacement to, bool
 
 // ttm_bo_validate() -> ttm_bo_move_buffer() -> ttm_bo_handle_move_mem(), with
 // the reservation taken by the driver (an ioctl or eviction): no mmap_sem.
-void ttm_bo_move(Env& env, const TtmState& ttm, TtmPlacement to) {
-  FunctionScope scope(env, "ttm_bo_validate");
-  env.lock(ttm.resv);
-  ttm_bo_handle_move_mem(env, ttm, to, /*evict=*/false);
-  env.unlock(ttm.resv);
+void ttm_bo_move(Env& env, const TtmState& ttm, TtmPlacement to, bool pipelined) {
+  {
+    FunctionScope scope(env, "ttm_bo_validate");
+    env.lock(ttm.resv);
+    ttm_bo_handle_move_mem(env, ttm, to, /*evict=*/false, pipelined);
+    env.unlock(ttm.resv);
+  }
+  if (pipelined) {
+    FunctionScope signal(env, "dma_fence_signal");  // the GPU finishes the copy
+    env.unlock(ttm.moving_fence);
+  }
 }
 
 // ttm_bo_swapout() (ttm_bo.c, v5.3), for this BO:

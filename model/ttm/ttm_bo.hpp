@@ -123,6 +123,13 @@ struct TtmState {
   uint64_t owner = 1;  // the BO's owner id in the pfn owner table
   LockId resv;         // bo->resv, class "resv"
   VarId mem;           // bo->mem, the placement
+  // bo->moving: 0 (NULL) or 1 (the fence of the last pipelined move); plain,
+  // written and read under resv.
+  VarId moving;
+  // That fence (class "dma_fence"), as a lock the mover holds while the copy
+  // is in flight: dma_fence_signal() is its unlock, dma_fence_wait() a lock
+  // and unlock, dma_fence_is_signaled() a trylock.
+  LockId moving_fence;
 
   // The pfn backing BO page `page` in `placement`.
   uint64_t pfn(TtmPlacement placement, uint64_t page) const {
@@ -170,12 +177,17 @@ void ttm_bo_unmap_virtual(Env& env, const TtmState& ttm);
 // Zaps user mappings first when the old or new placement is "pci" (iomem or
 // non-cached TT) or the caching changes, then binds/copies and sets bo->mem.
 // CHECKs that a move which keeps user mappings keeps the pages.
-void ttm_bo_handle_move_mem(Env& env, const TtmState& ttm, TtmPlacement to, bool evict);
+// `pipelined`: the driver queued the copy on the GPU and finished the move
+// with ttm_bo_move_accel_cleanup() (not evicting): the fence is taken
+// (unsignaled) and bo->moving set before bo->mem; the caller signals it.
+void ttm_bo_handle_move_mem(Env& env, const TtmState& ttm, TtmPlacement to, bool evict,
+                            bool pipelined = false);
 
 // A driver validating the BO into `to` (ttm_bo_validate() ->
 // ttm_bo_move_buffer() -> ttm_bo_handle_move_mem()): dma_resv_lock, move,
-// unlock. No mmap_sem.
-void ttm_bo_move(Env& env, const TtmState& ttm, TtmPlacement to);
+// unlock. No mmap_sem. A pipelined move signals its fence (the GPU copy
+// completes) after the unlock, so a fault can find bo->moving unsignaled.
+void ttm_bo_move(Env& env, const TtmState& ttm, TtmPlacement to, bool pipelined = false);
 
 // ttm_bo_swapout() (ttm_bo.c, v5.3) for this BO: trylock the reservation
 // (the LRU walk never blocks on it); move to system cached if needed; then

@@ -41,6 +41,57 @@ vm_fault_t ttm_bo_vm_reserve(Env& env, const TtmState& ttm, const VmFault& vmf) 
   return VM_FAULT_NOPAGE;
 }
 
+// ttm_bo_vm_fault_idle() (ttm_bo_vm.c, v5.3; the same in v5.4-v5.7):
+//   if (likely(!bo->moving)) goto out_unlock;
+//   /* Quick non-stalling check for idle. */
+//   if (dma_fence_is_signaled(bo->moving)) goto out_clear;
+//   /* If possible, avoid waiting for GPU with mmap_sem held. */
+//   if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
+//     ret = VM_FAULT_RETRY;
+//     if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) goto out_unlock;
+//     ttm_bo_get(bo);
+//     up_read(&vmf->vma->vm_mm->mmap_sem);
+//     (void) dma_fence_wait(bo->moving, true);
+//     dma_resv_unlock(bo->base.resv);
+//     ttm_bo_put(bo);
+//     goto out_unlock;
+//   }
+//   /* Ordinary wait. */
+//   err = dma_fence_wait(bo->moving, true);   (never interrupted here)
+// out_clear:
+//   dma_fence_put(bo->moving); bo->moving = NULL;
+// out_unlock:
+//   return ret;
+// Locks held on entry: mmap_sem (read), resv.
+vm_fault_t ttm_bo_vm_fault_idle(Env& env, const TtmState& ttm, const VmFault& vmf) {
+  FunctionScope scope(env, "ttm_bo_vm_fault_idle");
+  if (env.load(ttm.moving, checker::Access::kPlain) == 0) return 0;
+  bool signaled = false;
+  {
+    FunctionScope is_signaled(env, "dma_fence_is_signaled");
+    signaled = env.try_lock(ttm.moving_fence);
+    if (signaled) env.unlock(ttm.moving_fence);
+  }
+  if (!signaled) {
+    if (vmf.flags & FAULT_FLAG_ALLOW_RETRY) {
+      if (vmf.flags & FAULT_FLAG_RETRY_NOWAIT) return VM_FAULT_RETRY;
+      env.unlock(ttm.mm->mmap_sem, LockMode::kShared);
+      {
+        FunctionScope wait(env, "dma_fence_wait");
+        env.lock(ttm.moving_fence);
+        env.unlock(ttm.moving_fence);
+      }
+      env.unlock(ttm.resv);
+      return VM_FAULT_RETRY;
+    }
+    FunctionScope wait(env, "dma_fence_wait");
+    env.lock(ttm.moving_fence);
+    env.unlock(ttm.moving_fence);
+  }
+  env.store(ttm.moving, 0, checker::Access::kPlain);  // out_clear
+  return 0;
+}
+
 uint64_t ttm_bo_page_offset(const TtmState& ttm, uint64_t address) {
   const VmAreaStruct& vma = ttm.mm->vma;
   return address - vma.vm_start + vma.vm_pgoff - ttm.vma_node_start;

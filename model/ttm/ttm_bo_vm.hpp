@@ -19,6 +19,14 @@ inline constexpr uint64_t TTM_BO_VM_NUM_PREFAULT = 16;
 // allowed; VM_FAULT_NOPAGE when the trylock fails on the retry.
 vm_fault_t ttm_bo_vm_reserve(Env& env, const TtmState& ttm, const VmFault& vmf);
 
+// ttm_bo_vm_fault_idle() (ttm_bo_vm.c, v5.3-v5.7): waits for a pipelined
+// move's fence before the BO's pages are mapped. Locks held on entry:
+// mmap_sem (read), resv. Returns 0 with both still held (no fence, or it has
+// signaled: bo->moving is cleared); VM_FAULT_RETRY with mmap_sem and resv
+// dropped after waiting when retry is allowed; otherwise 0 after waiting
+// with both held.
+vm_fault_t ttm_bo_vm_fault_idle(Env& env, const TtmState& ttm, const VmFault& vmf);
+
 // The BO page the fault address maps (page_offset) and the end of the VMA in
 // BO pages (page_last), as ttm_bo_vm_fault computes them:
 //   page_offset = ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff

@@ -180,6 +180,22 @@ TEST(LoadScenario, VvarMappingByLayout) {
   EXPECT_FALSE(s.bo.has_value());
 }
 
+TEST(LoadScenario, BoMoveMayBePipelined) {
+  const std::string two_moves = replace(
+      kMinimal, R"({"op": "fault", "page": 1})",
+      R"({"op": "bo_move", "to": "vram", "pipelined": true}, {"op": "bo_move", "to": "system"})");
+  const LoadResult result = load_scenario_text(two_moves, "x.json");
+  ASSERT_TRUE(result.ok()) << result.diagnostics[0].to_string();
+  const std::vector<Operation>& ops = result.scenarios[0].threads[0].ops;
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(std::get<BoMove>(ops[0]), (BoMove{Placement::kVram, true}));
+  EXPECT_EQ(std::get<BoMove>(ops[1]), (BoMove{Placement::kSystem, false}));
+  EXPECT_EQ(errors_of(replace(two_moves, "\"pipelined\": true", "\"pipelined\": 1")),
+            std::vector<std::string>{
+                "x.json:6:72: threads[0].ops[0].pipelined must be true or false, not a whole "
+                "number"});
+}
+
 TEST(LoadScenario, UnknownOperation) {
   EXPECT_EQ(errors_of(replace(kMinimal, "\"op\": \"fault\"", "\"op\": \"fualt\"")),
             std::vector<std::string>{

@@ -117,10 +117,16 @@ std::optional<Operation> Validator::operation(const Node& node, const Scenario& 
     return fault;
   }
   if (*text == "bo_move") {
-    if (!object(node, {"op", "to"}, {"to"}) || !needs_ttm()) return std::nullopt;
+    if (!object(node, {"op", "to", "pipelined"}, {"to"}) || !needs_ttm()) return std::nullopt;
     const auto to = enumerated<Placement>(node.member("to"), "placement", placement_names());
     if (!to) return std::nullopt;
-    return BoMove{*to};
+    BoMove move{*to};
+    if (node.has("pipelined")) {
+      const auto pipelined = boolean(node.member("pipelined"));
+      if (!pipelined) return std::nullopt;
+      move.pipelined = *pipelined;
+    }
+    return move;
   }
   if (*text == "bo_swapout") {
     if (!object(node, {"op"}, {}) || !needs_ttm()) return std::nullopt;

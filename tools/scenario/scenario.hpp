@@ -120,6 +120,9 @@ struct Fault {
 };
 struct BoMove {
   Placement to = Placement::kSystem;
+  // The copy runs on the GPU: bo->moving holds its fence until it signals,
+  // after the reservation is dropped (ttm_bo_move_accel_cleanup()).
+  bool pipelined = false;
   friend bool operator==(const BoMove&, const BoMove&) = default;
 };
 struct BoSwapout {

@@ -72,7 +72,7 @@ model::ScenarioOp to_model(const Operation& op) {
         if constexpr (std::is_same_v<T, Fault>) {
           return model::FaultOp{o.page, o.write};
         } else if constexpr (std::is_same_v<T, BoMove>) {
-          return model::BoMoveOp{to_model(o.to)};
+          return model::BoMoveOp{to_model(o.to), o.pipelined};
         } else if constexpr (std::is_same_v<T, BoSwapout>) {
           return model::BoSwapoutOp{};
         } else if constexpr (std::is_same_v<T, Mprotect>) {
