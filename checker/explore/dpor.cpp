@@ -132,6 +132,11 @@ void DporPolicy::on_step(const StepRecord& record) {
   const uint32_t index = thread_events_[t]++;
   clock[t] = index + 1;
   analyse(record, clock, pos, record.step >= replay_until_);
+  // The branch's event as it executed: a trylock or CAS announces the
+  // conservative key but may fail, and a failed trylock commutes with other
+  // failed trylocks. The done and sleep sets need the executed form, or a
+  // sleeping failed trylock is woken by another one and explored again.
+  if (record.step < stack_.size()) stack_[record.step].chosen_key = record.key;
   const auto offset = static_cast<uint32_t>(clocks_used_);
   events_.push_back(Event{t, index, record.key, record.value, width_, offset});
   clocks_used_ += width_;
