@@ -5,6 +5,7 @@
 
 #include "checker/explore/event_key.hpp"
 #include "checker/runtime/executor.hpp"
+#include "checker/runtime/op_names.hpp"
 #include "checker/support/check.hpp"
 
 namespace protmc::checker {
@@ -31,34 +32,6 @@ uint64_t apply_rmw(RmwOp op, uint64_t old, uint64_t operand) {
   }
   CHECK_MSG(false, "unknown RmwOp");
   return old;
-}
-
-const char* access_name(Access access, bool write) {
-  switch (access) {
-    case Access::kPlain:
-      return write ? "store" : "load";
-    case Access::kMarked:
-      return write ? "WRITE_ONCE" : "READ_ONCE";
-    case Access::kAtomic:
-      return write ? "atomic store" : "atomic load";
-  }
-  return "?";
-}
-
-const char* rmw_name(RmwOp op) {
-  switch (op) {
-    case RmwOp::kExchange:
-      return "xchg";
-    case RmwOp::kFetchAdd:
-      return "fetch_add";
-    case RmwOp::kFetchSub:
-      return "fetch_sub";
-    case RmwOp::kFetchOr:
-      return "fetch_or";
-    case RmwOp::kFetchAnd:
-      return "fetch_and";
-  }
-  return "?";
 }
 
 // Kernel spelling of a lock operation: verb is 0 lock, 1 trylock, 2 unlock.

@@ -54,38 +54,22 @@ namespace {
 // vmf_insert_pfn_pmd(), the VMA's prot too. Locks held on entry: mmap_sem
 // (read).
 vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t fault_page_size) {
-  const MmState& mm = *ttm.mm;
-  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
-  if (ret) return ret;
-  ret = ttm_bo_vm_fault_idle(env, ttm, vmf);
-  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
-  if (ret != 0) {
-    env.unlock(ttm.resv);
+  return ttm_bo_vm_fault_around(env, ttm, vmf, [&] {
+    vm_fault_t ret = ttm_bo_vm_fault_idle(env, ttm, vmf);
+    if (ret != 0) return ret;
+    const TtmPlacement mem = ttm_bo_read_mem(env, ttm);
+    const uint32_t man = ttm_mem_reg_of(mem).mem_type;
+    ttm_mem_io_lock(env, ttm, man);
+    const uint64_t page_offset = ttm_bo_page_offset(ttm, vmf.address);
+    if (page_offset >= ttm.num_pages) {
+      ret = VM_FAULT_SIGBUS;
+    } else {
+      ret = ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, TTM_BO_VM_NUM_PREFAULT,
+                                      fault_page_size);
+    }
+    ttm_mem_io_unlock(env, ttm, man);
     return ret;
-  }
-  const TtmPlacement mem = ttm_bo_read_mem(env, ttm);
-  const uint32_t man = ttm_mem_reg_of(mem).mem_type;
-  ttm_mem_io_lock(env, ttm, man);
-  const uint64_t address = vmf.address;
-  const uint64_t page_offset = ttm_bo_page_offset(ttm, address);
-  if (page_offset >= ttm.num_pages) {
-    ret = VM_FAULT_SIGBUS;
-  } else if (fault_page_size != 1) {
-    const bool write = vmf.flags & FAULT_FLAG_WRITE;
-    ret = ttm_bo_vm_insert_huge(
-        env, ttm, mem, address, page_offset, fault_page_size, [&](uint64_t at, uint64_t pfn) {
-          return vmf_insert_pfn_pmd(env, mm, at, pfn, /*devmap=*/true, write);
-        });
-  } else {
-    ret = ttm_bo_vm_prefault(
-        ttm, mem, address, page_offset, TTM_BO_VM_NUM_PREFAULT, [&](uint64_t at, uint64_t pfn) {
-          return mm.vma.kind == VmaKind::kMixedMap ? vmf_insert_mixed(env, mm, at, pfn)
-                                                   : vmf_insert_pfn(env, mm, at, pfn);
-        });
-  }
-  ttm_mem_io_unlock(env, ttm, man);
-  env.unlock(ttm.resv);
-  return ret;
+  });
 }
 
 }  // namespace

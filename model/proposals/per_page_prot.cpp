@@ -86,44 +86,37 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
   return ret;
 }
 
-// ttm_bo_vm_fault() (ttm_bo_vm.c, v5.6). Locks held on entry: mmap_sem (read).
-//   ret = ttm_bo_vm_reserve(bo, vmf); if (ret) return ret;
+namespace {
+
+// ttm_bo_vm_fault() (ttm_bo_vm.c, v5.6) and the v5.7 huge fault, which
+// differ in num_prefault and fault_page_size (ttm_bo_vm_fault_around()):
 //   prot = vma->vm_page_prot;
-//   ret = ttm_bo_vm_fault_reserved(vmf, prot, TTM_BO_VM_NUM_PREFAULT, 1);
-//   if (ret == VM_FAULT_RETRY && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
-//   dma_resv_unlock(bo->base.resv);
+//   ret = ttm_bo_vm_fault_reserved(vmf, prot, num_prefault, fault_page_size);
 // The read of vma->vm_page_prot is plain (mprotect writes it under mmap_sem
-// write, so it is ordered with this reader).
-vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
-  FunctionScope scope(env, "ttm_bo_vm_fault");
-  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
-  if (ret) return ret;
-  const x86::pgprot_t prot{env.load(ttm.mm->vma.vm_page_prot, Access::kPlain)};
-  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, TTM_BO_VM_NUM_PREFAULT, 1);
-  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
-  env.unlock(ttm.resv);
-  return ret;
+// write, so it is ordered with this reader). vmwgfx's huge fault starts from
+// vm_get_page_prot(vma->vm_flags) instead; TTM's own from the VMA.
+vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t num_prefault,
+                      uint64_t fault_page_size) {
+  return ttm_bo_vm_fault_around(env, ttm, vmf, [&] {
+    const x86::pgprot_t prot{env.load(ttm.mm->vma.vm_page_prot, Access::kPlain)};
+    return ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, num_prefault, fault_page_size);
+  });
 }
 
-// The v5.7 huge fault (vm_ops->huge_fault, PE_SIZE_PMD), as vmwgfx's
-// vmw_bo_vm_huge_fault() (vmwgfx_page_dirty.c, v5.7) without its dirty
-// tracking, for a shared mapping:
-//   fault_page_size = HPAGE_PMD_SIZE >> PAGE_SHIFT;
-//   ret = ttm_bo_vm_reserve(bo, vmf); if (ret) return ret;
-//   prot = vma->vm_page_prot;            (vmwgfx: vm_get_page_prot(vma->vm_flags))
-//   ret = ttm_bo_vm_fault_reserved(vmf, prot, 1, fault_page_size);
-//   if (ret == VM_FAULT_RETRY && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
-//   dma_resv_unlock(bo->base.resv);
-// Locks held on entry: mmap_sem (read).
+}  // namespace
+
+// ->fault: fault_with(TTM_BO_VM_NUM_PREFAULT, 1). Locks held on entry:
+// mmap_sem (read).
+vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
+  FunctionScope scope(env, "ttm_bo_vm_fault");
+  return fault_with(env, ttm, vmf, TTM_BO_VM_NUM_PREFAULT, 1);
+}
+
+// ->huge_fault(vmf, PE_SIZE_PMD): fault_with(1, HPAGE_PMD_NR). Locks held on
+// entry: mmap_sem (read).
 vm_fault_t ttm_bo_vm_huge_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   FunctionScope scope(env, "ttm_bo_vm_huge_fault");
-  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
-  if (ret) return ret;
-  const x86::pgprot_t prot{env.load(ttm.mm->vma.vm_page_prot, Access::kPlain)};
-  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, 1, ttm.mm->pmd_pages);
-  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
-  env.unlock(ttm.resv);
-  return ret;
+  return fault_with(env, ttm, vmf, 1, ttm.mm->pmd_pages);
 }
 
 }  // namespace proposals::per_page_prot

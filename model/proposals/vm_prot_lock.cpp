@@ -101,51 +101,28 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
     if (ttm_mem_reg_of(mem).bus_is_iomem) prot = x86::pgprot_decrypted(prot);
     env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
     if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
-    if (fault_page_size != 1) {
-      const bool write = vmf.flags & FAULT_FLAG_WRITE;
-      ret = ttm_bo_vm_insert_huge(
-          env, ttm, mem, address, page_offset, fault_page_size, [&](uint64_t at, uint64_t pfn) {
-            return vmf_insert_pfn_pmd(env, mm, at, pfn, /*devmap=*/true, write);
-          });
-    } else {
-      ret = ttm_bo_vm_prefault(ttm, mem, address, page_offset, num_prefault,
-                               [&](uint64_t at, uint64_t pfn) {
-                                 if (mm.vma.kind == VmaKind::kMixedMap) {
-                                   return vmf_insert_mixed(env, mm, at, pfn);
-                                 }
-                                 return vmf_insert_pfn(env, mm, at, pfn);
-                               });
-    }
+    ret = ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, num_prefault, fault_page_size);
     env.unlock(vm_prot_lock);
   }
   ttm_mem_io_unlock(env, ttm, man);
   return ret;
 }
 
-// ttm_bo_vm_fault() (ttm_bo_vm.c, v5.4 form). Locks held on entry: mmap_sem (read).
-//   ret = ttm_bo_vm_reserve(bo, vmf); if (ret) return ret;
-//   ret = ttm_bo_vm_fault_reserved(vmf, TTM_BO_VM_NUM_PREFAULT, 1);
-//   dma_resv_unlock(bo->base.resv);
-// The v5.7 huge fault (see per_page_prot.cpp) is the same with
-// (1, HPAGE_PMD_NR).
+// ttm_bo_vm_fault() (ttm_bo_vm.c, v5.4 form) around
+// ttm_bo_vm_fault_reserved(vmf, TTM_BO_VM_NUM_PREFAULT, 1) (see
+// ttm_bo_vm_fault_around()); the v5.7 huge fault is the same with
+// (1, HPAGE_PMD_NR). Locks held on entry: mmap_sem (read).
 vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   FunctionScope scope(env, "ttm_bo_vm_fault");
-  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
-  if (ret) return ret;
-  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, TTM_BO_VM_NUM_PREFAULT, 1);
-  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
-  env.unlock(ttm.resv);
-  return ret;
+  return ttm_bo_vm_fault_around(env, ttm, vmf, [&] {
+    return ttm_bo_vm_fault_reserved(env, ttm, vmf, TTM_BO_VM_NUM_PREFAULT, 1);
+  });
 }
 
 vm_fault_t ttm_bo_vm_huge_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
   FunctionScope scope(env, "ttm_bo_vm_huge_fault");
-  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
-  if (ret) return ret;
-  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, 1, ttm.mm->pmd_pages);
-  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
-  env.unlock(ttm.resv);
-  return ret;
+  return ttm_bo_vm_fault_around(
+      env, ttm, vmf, [&] { return ttm_bo_vm_fault_reserved(env, ttm, vmf, 1, ttm.mm->pmd_pages); });
 }
 
 // The vvar mapping with the proposal: the VMA's lock is initialised when the

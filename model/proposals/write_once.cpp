@@ -53,21 +53,7 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
       env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
       if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
     }
-    if (fault_page_size != 1) {
-      const bool write = vmf.flags & FAULT_FLAG_WRITE;
-      ret = ttm_bo_vm_insert_huge(
-          env, ttm, mem, address, page_offset, fault_page_size, [&](uint64_t at, uint64_t pfn) {
-            return vmf_insert_pfn_pmd(env, mm, at, pfn, /*devmap=*/true, write);
-          });
-    } else {
-      ret = ttm_bo_vm_prefault(ttm, mem, address, page_offset, num_prefault,
-                               [&](uint64_t at, uint64_t pfn) {
-                                 if (mm.vma.kind == VmaKind::kMixedMap) {
-                                   return vmf_insert_mixed(env, mm, at, pfn);
-                                 }
-                                 return vmf_insert_pfn(env, mm, at, pfn);
-                               });
-    }
+    ret = ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, num_prefault, fault_page_size);
   }
   ttm_mem_io_unlock(env, ttm, man);
   return ret;
@@ -84,14 +70,11 @@ namespace {
 //   dma_resv_unlock(bo->base.resv);
 vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t num_prefault,
                       uint64_t fault_page_size) {
-  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
-  if (ret) return ret;
-  const vm_flags_t vm_flags = env.load(ttm.mm->vma.vm_flags, Access::kPlain);
-  const x86::pgprot_t prot = x86::vm_get_page_prot(vm_flags, ttm.mm->sev_active);
-  ret = ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, num_prefault, fault_page_size);
-  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
-  env.unlock(ttm.resv);
-  return ret;
+  return ttm_bo_vm_fault_around(env, ttm, vmf, [&] {
+    const vm_flags_t vm_flags = env.load(ttm.mm->vma.vm_flags, Access::kPlain);
+    const x86::pgprot_t prot = x86::vm_get_page_prot(vm_flags, ttm.mm->sev_active);
+    return ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, num_prefault, fault_page_size);
+  });
 }
 
 }  // namespace

@@ -92,6 +92,24 @@ vm_fault_t ttm_bo_vm_fault_idle(Env& env, const TtmState& ttm, const VmFault& vm
   return 0;
 }
 
+vm_fault_t ttm_bo_vm_insert_from_vma(Env& env, const TtmState& ttm, TtmPlacement mem,
+                                     const VmFault& vmf, uint64_t page_offset,
+                                     uint64_t num_prefault, uint64_t fault_page_size) {
+  const MmState& mm = *ttm.mm;
+  if (fault_page_size != 1) {
+    const bool write = vmf.flags & FAULT_FLAG_WRITE;
+    return ttm_bo_vm_insert_huge(
+        env, ttm, mem, vmf.address, page_offset, fault_page_size, [&](uint64_t at, uint64_t pfn) {
+          return vmf_insert_pfn_pmd(env, mm, at, pfn, /*devmap=*/true, write);
+        });
+  }
+  return ttm_bo_vm_prefault(
+      ttm, mem, vmf.address, page_offset, num_prefault, [&](uint64_t at, uint64_t pfn) {
+        return mm.vma.kind == VmaKind::kMixedMap ? vmf_insert_mixed(env, mm, at, pfn)
+                                                 : vmf_insert_pfn(env, mm, at, pfn);
+      });
+}
+
 uint64_t ttm_bo_page_offset(const TtmState& ttm, uint64_t address) {
   const VmAreaStruct& vma = ttm.mm->vma;
   return address - vma.vm_start + vma.vm_pgoff - ttm.vma_node_start;

@@ -19,6 +19,39 @@ inline constexpr uint64_t TTM_BO_VM_NUM_PREFAULT = 16;
 // allowed; VM_FAULT_NOPAGE when the trylock fails on the retry.
 vm_fault_t ttm_bo_vm_reserve(Env& env, const TtmState& ttm, const VmFault& vmf);
 
+// The insertion tail of ttm_bo_vm_fault_reserved() for the proposals that
+// insert with the VMA's prot (write-once, vm-prot-lock, dma-mmap-prepare),
+// once the prot is in place: a huge fault (fault_page_size != 1) goes to
+// ttm_bo_vm_insert_huge() with vmf_insert_pfn_pmd(vmf, pfn, write); anything
+// else to the prefault loop with vmf_insert_mixed(vma, ...) or, for a
+// VM_PFNMAP VMA, vmf_insert_pfn(vma, ...). All of them read
+// vma->vm_page_prot. Locks held on entry: mmap_sem (read), resv,
+// io_reserve_mutex (and the proposal's own).
+vm_fault_t ttm_bo_vm_insert_from_vma(Env& env, const TtmState& ttm, TtmPlacement mem,
+                                     const VmFault& vmf, uint64_t page_offset,
+                                     uint64_t num_prefault, uint64_t fault_page_size);
+
+// The shape of ttm_bo_vm_fault() (ttm_bo_vm.c, v5.4-v5.7) and of the v5.7
+// huge fault (vmwgfx's vmw_bo_vm_huge_fault()) around the proposal's own
+// part, `reserved()` (computing its prot and calling its
+// ttm_bo_vm_fault_reserved() with its num_prefault and fault_page_size):
+//   ret = ttm_bo_vm_reserve(bo, vmf); if (ret) return ret;
+//   ret = <reserved>;
+//   if (ret == VM_FAULT_RETRY && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
+//   dma_resv_unlock(bo->base.resv);
+//   return ret;
+// Locks held on entry: mmap_sem (read).
+template <typename Reserved>
+vm_fault_t ttm_bo_vm_fault_around(Env& env, const TtmState& ttm, VmFault& vmf,
+                                  Reserved&& reserved) {
+  vm_fault_t ret = ttm_bo_vm_reserve(env, ttm, vmf);
+  if (ret) return ret;
+  ret = reserved();
+  if (ret == VM_FAULT_RETRY && !(vmf.flags & FAULT_FLAG_RETRY_NOWAIT)) return ret;
+  env.unlock(ttm.resv);
+  return ret;
+}
+
 // ttm_bo_vm_fault_idle() (ttm_bo_vm.c, v5.3-v5.7): waits for a pipelined
 // move's fence before the BO's pages are mapped. Locks held on entry:
 // mmap_sem (read), resv. Returns 0 with both still held (no fence, or it has

@@ -21,6 +21,7 @@
 #include "tools/cli/commands.hpp"
 #include "tools/cli/relacy_run.hpp"
 #include "tools/cli/run_scenarios.hpp"
+#include "tools/cli/trace_text.hpp"
 
 namespace protmc::cli {
 namespace {
@@ -120,19 +121,10 @@ std::string describe_params(const programs::ParamValues& params) {
   return text;
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string text;
-  for (const std::string& item : items) {
-    if (!text.empty()) text += separator;
-    text += item;
-  }
-  return text;
-}
-
 std::string describe_site(const checker::AccessSite& site) {
   std::string text = "step " + std::to_string(site.step) + " " + site.thread_name + ": " +
                      site.operation + " in " + site.function;
-  if (!site.locks_held.empty()) text += " holding " + join(site.locks_held, ", ");
+  if (!site.locks_held.empty()) text += " holding " + join_strings(site.locks_held, ", ");
   return text;
 }
 
@@ -151,10 +143,10 @@ void print_detail(std::ostream& out, const checker::FindingDetail& detail) {
             out << "    " << edge.thread_name << " waits for " << edge.waits_for << "\n";
           }
         } else if constexpr (std::is_same_v<T, checker::LockOrderInversion>) {
-          out << "  " << d.class_a << " then " << d.class_b << ": " << join(d.a_then_b, " <- ")
-              << "\n"
-              << "  " << d.class_b << " then " << d.class_a << ": " << join(d.b_then_a, " <- ")
-              << "\n";
+          out << "  " << d.class_a << " then " << d.class_b << ": "
+              << join_strings(d.a_then_b, " <- ") << "\n"
+              << "  " << d.class_b << " then " << d.class_a << ": "
+              << join_strings(d.b_then_a, " <- ") << "\n";
         }
       },
       detail);
@@ -172,7 +164,7 @@ void print_trace(std::ostream& out, const checker::Trace& trace,
     rows.push_back({std::to_string(event.step), event.thread_name, event.operation, event.object,
                     event.value ? std::to_string(*event.value) : "-",
                     event.functions.empty() ? "-" : event.functions.back(),
-                    event.locks_held.empty() ? "-" : join(event.locks_held, ",")});
+                    event.locks_held.empty() ? "-" : join_strings(event.locks_held, ",")});
   }
   std::vector<size_t> widths(headers.size());
   for (size_t c = 0; c < headers.size(); ++c) {

@@ -18,6 +18,7 @@
 #include "checker/explore/explorer.hpp"
 #include "model/proposals/proposal.hpp"
 #include "model/scenario/program.hpp"
+#include "tools/cli/scenario_batch.hpp"
 #include "tools/cli/trace_text.hpp"
 #include "tools/cli/trace_writer.hpp"
 #include "tools/scenario/loader.hpp"
@@ -51,15 +52,6 @@ struct Outcome {
   // --trace-dir: the trace file of each finding, in findings order.
   std::vector<std::string> trace_paths;
 };
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string text;
-  for (const std::string& item : items) {
-    if (!text.empty()) text += separator;
-    text += item;
-  }
-  return text;
-}
 
 std::string describe(const Expectation& e) {
   std::string text(scenario::to_string(e.verdict));
@@ -108,7 +100,7 @@ void print_text(std::ostream& out, const Job& job, const Outcome& outcome, bool 
         properties.push_back(cex.finding.property);
       }
     }
-    verdict += " (" + join(properties, ", ") + ")";
+    verdict += " (" + join_strings(properties, ", ") + ")";
   }
   out << "  verdict: " << verdict
       << "; expected: " << (job.expectation ? describe(*job.expectation) : "nothing stated")
@@ -164,13 +156,6 @@ nlohmann::ordered_json to_json(const Job& job, const Outcome& outcome) {
                            ? Json(outcome.trace_paths[index])
                            : std::move(trace)}});
   }
-  Json expected = nullptr;
-  if (job.expectation) {
-    expected = Json{{"verdict", scenario::to_string(job.expectation->verdict)},
-                    {"property", job.expectation->property
-                                     ? Json(scenario::to_string(*job.expectation->property))
-                                     : Json(nullptr)}};
-  }
   return Json{
       {"scenario", job.scenario->name},
       {"file", job.scenario->path},
@@ -183,7 +168,7 @@ nlohmann::ordered_json to_json(const Job& job, const Outcome& outcome) {
       {"complete", stats.complete},
       {"incomplete_reason", stats.complete ? Json(nullptr) : Json(stats.incomplete_reason)},
       {"elapsed_s", stats.elapsed_s},
-      {"expected", std::move(expected)},
+      {"expected", expectation_json(job.expectation)},
       {"as_expected", outcome.as_expected ? Json(*outcome.as_expected) : Json(nullptr)},
   };
 }

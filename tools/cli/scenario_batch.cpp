@@ -154,17 +154,18 @@ std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std:
   return results;
 }
 
+nlohmann::ordered_json expectation_json(const std::optional<scenario::Expectation>& expectation) {
+  using Json = nlohmann::ordered_json;
+  if (!expectation) return nullptr;
+  return Json{{"verdict", scenario::to_string(expectation->verdict)},
+              {"property", expectation->property ? Json(scenario::to_string(*expectation->property))
+                                                 : Json(nullptr)}};
+}
+
 nlohmann::ordered_json batch_result_json(const BatchResult& r) {
   using Json = nlohmann::ordered_json;
   const checker::Stats& stats = r.result.stats;
   const checker::Counterexample* cex = r.shown_finding();
-  Json expected = nullptr;
-  if (r.expectation) {
-    expected = Json{
-        {"verdict", scenario::to_string(r.expectation->verdict)},
-        {"property", r.expectation->property ? Json(scenario::to_string(*r.expectation->property))
-                                             : Json(nullptr)}};
-  }
   return Json{
       {"scenario", r.scenario->name},
       {"file", r.scenario->path},
@@ -178,7 +179,7 @@ nlohmann::ordered_json batch_result_json(const BatchResult& r) {
       {"complete", stats.complete},
       {"incomplete_reason", stats.complete ? Json(nullptr) : Json(stats.incomplete_reason)},
       {"elapsed_s", stats.elapsed_s},
-      {"expected", std::move(expected)},
+      {"expected", expectation_json(r.expectation)},
       {"as_expected", r.as_expected ? Json(*r.as_expected) : Json(nullptr)},
       {"differs", r.differs()},
   };

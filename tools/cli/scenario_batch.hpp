@@ -77,5 +77,8 @@ std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std:
 // "elapsed_s", "expected", "as_expected", "differs"}; property and message
 // are the shown finding's (null without one).
 nlohmann::ordered_json batch_result_json(const BatchResult& r);
+// {"verdict", "property"} of an expectation (property null when none is
+// named); null without one.
+nlohmann::ordered_json expectation_json(const std::optional<scenario::Expectation>& expectation);
 
 }  // namespace protmc::cli

@@ -9,15 +9,6 @@
 namespace protmc::cli {
 namespace {
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string text;
-  for (const std::string& item : items) {
-    if (!text.empty()) text += separator;
-    text += item;
-  }
-  return text;
-}
-
 std::string format_value(uint64_t value) {
   if (value < 10) return std::to_string(value);
   std::ostringstream out;
@@ -31,7 +22,7 @@ std::string event_text(const checker::TraceEvent& event) {
   text += event.operation;
   if (!event.object.empty()) text += " " + event.object;
   if (event.value) text += " = " + format_value(*event.value);
-  if (!event.locks_held.empty()) text += "  [" + join(event.locks_held, ", ") + "]";
+  if (!event.locks_held.empty()) text += "  [" + join_strings(event.locks_held, ", ") + "]";
   return text;
 }
 
@@ -140,6 +131,15 @@ void print_columns(std::ostream& out, const std::vector<uint32_t>& threads,
 
 }  // namespace
 
+std::string join_strings(const std::vector<std::string>& items, std::string_view separator) {
+  std::string text;
+  for (const std::string& item : items) {
+    if (!text.empty()) text += separator;
+    text += item;
+  }
+  return text;
+}
+
 std::vector<std::string> wrap_text(const std::string& text, size_t width) {
   width = std::max<size_t>(width, 1);
   std::vector<std::string> lines;
@@ -174,7 +174,7 @@ void print_wrapped(std::ostream& out, const std::string& prefix, const std::stri
 }
 
 std::string stack_excerpt(const std::vector<std::string>& functions) {
-  if (functions.size() <= 3) return join(functions, " > ");
+  if (functions.size() <= 3) return join_strings(functions, " > ");
   return functions.front() + " > ... > " + functions[functions.size() - 2] + " > " +
          functions.back();
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checker/trace/trace.hpp"
@@ -13,6 +14,9 @@
 namespace protmc::cli {
 
 inline constexpr size_t kTextWidth = 100;
+
+// The items separated by `separator`.
+std::string join_strings(const std::vector<std::string>& items, std::string_view separator);
 
 // Splits `text` at spaces into lines of at most `width` characters; a word
 // longer than a line is cut. Never returns an empty vector.
