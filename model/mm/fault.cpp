@@ -3,9 +3,21 @@
 // Kernel sources: __handle_mm_fault()'s PMD part read from v5.7-era copies of
 // mm/memory.c (create_huge_pmd / wp_huge_pmd / huge_pmd_set_accessed, with
 // the "Huge pud page fault raced with pmd_alloc?" retry of the TTM huge-fault
-// series). arch/x86/mm/fault.c do_user_addr_fault() and handle_pte_fault()/
-// do_fault()/__do_fault() (v5.3) are NOT read from the index (written from
-// the v5.3 code as remembered and reference section 5.1).
+// series). do_user_addr_fault()'s retry block (arch/x86/mm/fault.c, v5.0-v5.6)
+// from the "-" side of the v5.7 "allow multiple page fault retries" patch
+// ("/* Retry at most once */ if (flags & FAULT_FLAG_ALLOW_RETRY) { flags &=
+// ~FAULT_FLAG_ALLOW_RETRY; flags |= FAULT_FLAG_TRIED; if
+// (!fatal_signal_pending(tsk)) goto retry; }"), access_error() from the
+// context of the CET shadow-stack patches ("/* write, present and write, not
+// present: */"). handle_pte_fault()/do_fault()/do_read_fault()/__do_fault()
+// (mm/memory.c, v5.3) were NOT found in the index: as remembered. Known
+// omissions there: __do_fault() reads *vmf->pmd (pmd_none) to preallocate a
+// page table before ->fault (an allocation only), do_fault() reads
+// vma->vm_flags for VM_SHARED (a constant here), and handle_pte_fault()
+// re-reads *vmf->pmd where the model reuses the value handle_mm_fault() read
+// when neither huge branch was taken (the same outcomes: a PTE table is
+// never freed under mmap_sem read, and a huge PMD zapped in between makes
+// pmd_devmap_trans_unstable() return 0 as the model does).
 //
 // Simplified: the down_read_trylock()/exception-table dance of the mmap_sem
 // acquisition is one down_read(); no fatal signals, no accounting, no

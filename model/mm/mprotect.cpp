@@ -5,16 +5,41 @@
 // Kernel sources: mm/mprotect.c (do_mprotect_pkey, mprotect_fixup,
 // change_protection_range, change_pmd_range, change_pte_range), mm/mmap.c
 // (vma_set_page_prot, vm_pgprot_modify, vma_wants_writenotify) and
-// mm/huge_memory.c (change_huge_pmd), v5.3. NOT read from the index in this
-// session: written from the v5.3 code as remembered and reference section 5.7;
-// to be checked against the real tree.
+// mm/huge_memory.c (change_huge_pmd), v5.3. Read (no v5.3 tag in the index):
+// change_pte_range() from a May 2019 kbuild report quoting linux-mm's
+// mm/mprotect.c (the v5.1-v5.4 form: "oldpte = ptep_modify_prot_start(vma,
+// addr, pte); ptent = pte_modify(oldpte, newprot);" ... "ptep_modify_prot_commit
+// (vma, addr, pte, oldpte, ptent);", before v5.5's cp_flags);
+// change_pmd_range() from the "-" side of the later pmd_read_atomic patch
+// ("if (!is_swap_pmd(*pmd) && !pmd_devmap(*pmd) &&
+// pmd_none_or_clear_bad_unless_trans_huge(pmd)) goto next;");
+// change_protection_range(), mprotect_fixup() and do_mprotect_pkey() from a
+// v4.1x mm/mprotect.c copy whose lines modelled here are those of v5.3
+// ("mask_off_old_flags = VM_READ | VM_WRITE | VM_EXEC | ...",
+// "dirty_accountable = vma_wants_writenotify(vma, vma->vm_page_prot);");
+// change_huge_pmd() from a v5.8-era mm/huge_memory.c ("entry =
+// pmdp_invalidate(vma, addr, pmd); entry = pmd_modify(entry, newprot);"),
+// unchanged in these lines since v4.16. vma_set_page_prot() (mm/mmap.c) from
+// the v4.5 patch that added "/* remove_protection_ptes reads
+// vma->vm_page_prot without mmap_sem */ WRITE_ONCE(vma->vm_page_prot,
+// vm_page_prot);" and later copies with the same body; vma_wants_writenotify()
+// (its body in 2025 patch context) was not found in a v5.x form.
+//
+// Known differences in loads (no effect on outcomes, not modelled): the
+// kernel re-reads *pmd in change_pmd_range() between the none check and the
+// huge check (the model reads once; under mmap_sem write the PMD can only go
+// huge -> none, by a zap, and change_huge_pmd() re-checks under pmd_lock);
+// vma_wants_writenotify() reads vm_flags/vm_page_prot once more before
+// vma_set_page_prot(); "oldpte = *pte" is a plain read in the kernel and a
+// marked one here (ptep_get(), as everywhere in the model).
 //
 // Simplified: only whole-VMA ranges (no split_vma()/vma_merge(), so no
 // vma_adjust_trans_huge() split: a scenario models that split by calling
 // split_huge_pmd_address() under mmap_sem write); no accounting, no pkeys,
 // no mmu notifiers or TLB flushes, no NUMA hinting (prot_numa == 0);
-// vma_wants_writenotify() is false (the model's VMAs have no ->page_mkwrite
-// and no dirty accounting), so dirty_accountable is 0.
+// vma_wants_writenotify() is false (the model's VMAs have no ->page_mkwrite or
+// ->pfn_mkwrite, VM_SOFTDIRTY is set at mmap, VM_PFNMAP returns 0 and the DRM
+// anon inode's mapping does no dirty accounting), so dirty_accountable is 0.
 #include <algorithm>
 #include <string>
 

@@ -85,6 +85,7 @@ void unmap_mapping_range(Env& env, const MmState& mm, uint64_t holebegin, uint64
 // madvise(MADV_DONTNEED) on [start, end): takes mmap_sem for read. Returns 0
 // or -EINVAL (VM_PFNMAP VMAs cannot be zapped this way).
 int do_madvise_dontneed(Env& env, const MmState& mm, uint64_t start, uint64_t end);
+// The zap behind madvise_dontneed_free() once can_madv_dontneed_vma() passed.
 int madvise_dontneed_single_vma(Env& env, const MmState& mm, uint64_t start, uint64_t end);
 
 // --- huge_pmd.cpp (mm/huge_memory.c).

@@ -41,18 +41,18 @@ const char* to_string(SplitCaller caller) {
 //   __handle_mm_fault() -> wp_huge_pmd(), with mmap_sem read): for a
 //   non-anonymous VMA whose ->huge_fault returns VM_FAULT_FALLBACK (COW or
 //   write-notify), "split pmd" with __split_huge_pmd() and retry at PTE
-//   level. Written from the v5.8-era wp_huge_pmd() as remembered (NOT read in
-//   this session); the PTE-level retry is a separate fault operation.
+//   level: wp_huge_pmd() as read for fault.cpp (v5.7-era mm/memory.c); the
+//   PTE-level retry is a separate fault operation.
 // kUnmapMappingRange: unmap_mapping_range(mapping, vm_pgoff + page, 1, 1):
 //   i_mmap_rwsem (read or write per the knob unmap_i_mmap_lock), no mmap_sem
 //   -> zap_pmd_range() splits, then zaps the page.
 // kReclaim: shrink_page_list() -> try_to_unmap(page, TTU_SPLIT_HUGE_PMD) ->
 //   rmap_walk_file(): i_mmap_lock_read(mapping) -> try_to_unmap_one():
-//   split_huge_pmd_address(vma, address, false, page) (mm/rmap.c, v5.3, as
-//   remembered), no mmap_sem. Reclaim only reaches rmap-tracked pages, so for
-//   a PFN-mapped huge entry this caller is hypothetical: it stands for "a
-//   split under i_mmap_rwsem read and nothing else". The page lock is not
-//   modelled.
+//   split_huge_pmd_address(vma, address, flags & TTU_SPLIT_FREEZE, page)
+//   (mm/rmap.c, v5.3: read from a v5.3-v5.7-era try_to_unmap_one() and
+//   rmap_walk_file() "if (!locked) i_mmap_lock_read(mapping);"), no mmap_sem. Reclaim only reaches
+//   rmap-tracked pages, so for a PFN-mapped huge entry this caller is hypothetical: it stands for
+//   "a split under i_mmap_rwsem read and nothing else". The page lock is not modelled.
 void split_huge_pmd_via(Env& env, const MmState& mm, uint64_t page, SplitCaller caller) {
   CHECK_MSG(page < mm.nr_pages, "split_huge_pmd_via: page inside the VMA");
   switch (caller) {

@@ -7,10 +7,16 @@
 // the parts modelled); unmap_mapping_pages()/unmap_mapping_range_tree() of
 // v5.3-era patches (i_mmap_lock_write) and of the 2022 change to
 // i_mmap_lock_read (the knob unmap_i_mmap_lock); zap_huge_pmd() (mm/huge_memory.c)
-// of v5.3 (only vma_is_dax() skips the struct-page handling) and v5.7
-// (vma_is_special_huge()), as remembered (not read in this session);
-// madvise_dontneed_single_vma()/can_madv_dontneed_vma() (mm/madvise.c, v5.3),
-// also from memory, to be checked.
+// of v5.6/v5.7, read from the v5.7 patch "mm: Add vma_is_special_huge"
+// (TTM huge-fault series), whose context is the v5.3-v5.6 function:
+//   orig_pmd = pmdp_huge_get_and_clear_full(tlb->mm, addr, pmd, tlb->fullmm);
+//   tlb_remove_pmd_tlb_entry(tlb, pmd, addr);
+//   -	if (vma_is_dax(vma)) {   +	if (vma_is_special_huge(vma)) {
+// madvise (mm/madvise.c, v5.3): madvise_need_mmap_write() (MADV_DONTNEED ->
+// 0, down_read), madvise_dontneed_free() and madvise_dontneed_single_vma()
+// read from pre-v5.4 madvise.c copies and the MADV_COLD patch (2019), whose
+// context has can_madv_dontneed_vma() (mm/internal.h):
+//   return !(vma->vm_flags & (VM_LOCKED|VM_HUGETLB|VM_PFNMAP));
 //
 // Simplified: no mmu_gather/TLB flushing, no rss counters, no mmu notifiers;
 // the pgd/p4d/pud levels are one entry each (unmap_page_range calls
@@ -24,6 +30,7 @@
 
 namespace protmc::model {
 
+using checker::Access;
 using checker::FunctionScope;
 using checker::LockMode;
 
@@ -175,25 +182,54 @@ void unmap_mapping_range(Env& env, const MmState& mm, uint64_t holebegin, uint64
   unmap_mapping_pages(env, mm, holebegin, holelen, even_cows);
 }
 
-// madvise_dontneed_single_vma() (mm/madvise.c, v5.3) behind
-// madvise_dontneed_free(): can_madv_dontneed_vma() refuses VM_LOCKED,
-// VM_HUGETLB and VM_PFNMAP VMAs (-EINVAL), then
+// madvise_dontneed_single_vma() (mm/madvise.c, v5.3):
 //   zap_page_range(vma, start, end - start);
+//   return 0;
 // Locks held on entry: mmap_sem (read).
 int madvise_dontneed_single_vma(Env& env, const MmState& mm, uint64_t start, uint64_t end) {
   FunctionScope scope(env, "madvise_dontneed_single_vma");
-  if (mm.vma.kind == VmaKind::kPfnMap) return -22;  // -EINVAL
   zap_page_range(env, mm, start, end - start);
   return 0;
 }
 
+namespace {
+
+// can_madv_dontneed_vma() (mm/internal.h, v5.3):
+//   return !(vma->vm_flags & (VM_LOCKED|VM_HUGETLB|VM_PFNMAP));
+// A plain read of vm_flags (mmap_sem read excludes mprotect, the only
+// writer). VM_PFNMAP is a constant of the model's VMA (its kind), so only
+// the load is modelled; VM_LOCKED and VM_HUGETLB are never set.
+bool can_madv_dontneed_vma(Env& env, const MmState& mm) {
+  FunctionScope scope(env, "can_madv_dontneed_vma");
+  (void)env.load(mm.vma.vm_flags, Access::kPlain);
+  return mm.vma.kind != VmaKind::kPfnMap;
+}
+
+// madvise_dontneed_free() (mm/madvise.c, v5.3) for MADV_DONTNEED:
+//   *prev = vma;
+//   if (!can_madv_dontneed_vma(vma)) return -EINVAL;
+//   if (!userfaultfd_remove(vma, start, end)) {...}   // no userfaultfd: true
+//   if (behavior == MADV_DONTNEED) return madvise_dontneed_single_vma(vma, start, end);
+// Locks held on entry: mmap_sem (read).
+int madvise_dontneed_free(Env& env, const MmState& mm, uint64_t start, uint64_t end) {
+  FunctionScope scope(env, "madvise_dontneed_free");
+  if (!can_madv_dontneed_vma(env, mm)) return -22;  // -EINVAL
+  return madvise_dontneed_single_vma(env, mm, start, end);
+}
+
+}  // namespace
+
 // do_madvise(start, len, MADV_DONTNEED) (mm/madvise.c, v5.3):
-// madvise_need_mmap_write() is false for MADV_DONTNEED, so down_read(&mm->mmap_sem).
+//   write = madvise_need_mmap_write(behavior);   // MADV_DONTNEED: 0
+//   ... down_read(&current->mm->mmap_sem);
+//   vma = find_vma_prev(current->mm, start, &prev); ... for each VMA:
+//     error = madvise_vma(vma, &prev, start, tmp, behavior);  // -> madvise_dontneed_free()
+//   up_read(&current->mm->mmap_sem);
 int do_madvise_dontneed(Env& env, const MmState& mm, uint64_t start, uint64_t end) {
   FunctionScope scope(env, "do_madvise");
   env.lock(mm.mmap_sem, LockMode::kShared);
-  const int ret = madvise_dontneed_single_vma(env, mm, std::max(start, mm.vma.vm_start),
-                                              std::min(end, mm.vma.vm_end));
+  const int ret = madvise_dontneed_free(env, mm, std::max(start, mm.vma.vm_start),
+                                        std::min(end, mm.vma.vm_end));
   env.unlock(mm.mmap_sem, LockMode::kShared);
   return ret;
 }

@@ -2,12 +2,15 @@
 // ttm_bo.hpp.
 //
 // Kernel sources read (torvalds/linux has no v5.3 tag in the index; read from
-// trees and patches of that era): ttm_bo_handle_move_mem(), ttm_mem_io_lock()
-// / ttm_mem_io_unlock(), ttm_mem_io_evict() and ttm_bo_unmap_virtual() from
-// v5.x-era copies of drivers/gpu/drm/ttm/ttm_bo.c and ttm_bo_util.c (identical
-// in the lines modelled to v5.3). ttm_io_prot(), ttm_mem_reg_is_pci(),
-// ttm_bo_unmap_virtual_locked() and ttm_bo_swapout() were written from the
-// v5.3 code as remembered and are to be checked against the real tree.
+// trees and patches of that era): ttm_bo.c and ttm_bo_util.c copies of the
+// v5.0-v5.3 era (struct reservation_object, bo->resv, bo->vma_node; renamed
+// dma_resv / bo->base in v5.4): ttm_mem_reg_is_pci(),
+// ttm_bo_unmap_virtual_locked() ("drm_vma_node_unmap(&bo->vma_node,
+// bdev->dev_mapping); ttm_mem_io_free_vm(bo);"), ttm_bo_unmap_virtual(),
+// ttm_bo_handle_move_mem(), ttm_bo_swapout(), ttm_mem_io_lock()/unlock(),
+// ttm_mem_io_evict(), ttm_bo_move_memcpy(), ttm_bo_move_accel_cleanup() and
+// ttm_io_prot() ("/* Cached mappings need no adjustment */"); the 2024
+// TTM_TT_FLAG_DECRYPTED change to ttm_io_prot() from its patch mail.
 #include "model/ttm/ttm_bo.hpp"
 
 #include "checker/support/check.hpp"
@@ -157,17 +160,29 @@ std::shared_ptr<const TtmState> make_ttm_state(Env& env, const TtmConfig& config
   return ttm;
 }
 
+// ttm_io_prot(caching_flags, tmp) (ttm_bo_util.c, v5.3), x86:
+//   /* Cached mappings need no adjustment */
+//   if (caching_flags & TTM_PL_FLAG_CACHED) return tmp;
+//   if (caching_flags & TTM_PL_FLAG_WC) tmp = pgprot_writecombine(tmp);
+//   else if (boot_cpu_data.x86 > 3) tmp = pgprot_noncached(tmp);
+//   return tmp;
+// With the knob ttm_decrypts_dma_pages, the 2024 fix (TTM_TT_FLAG_DECRYPTED):
+// the cached return becomes "goto check_encryption", and at the end
+//   check_encryption: if (tt_page_flags & TTM_TT_FLAG_DECRYPTED) tmp = pgprot_decrypted(tmp);
+// so pages the DMA API decrypted are mapped decrypted whatever their caching.
 x86::pgprot_t ttm_io_prot(const TtmState& ttm, TtmPlacement placement, x86::pgprot_t tmp) {
   const uint32_t caching_flags = ttm_mem_reg_of(placement).placement;
-  // The 2024 fix (TTM_TT_FLAG_DECRYPTED): pages the DMA API decrypted are
-  // mapped decrypted whatever their caching.
-  if (ttm.mm->knobs.ttm_decrypts_dma_pages && placement == TtmPlacement::kSystemDma) {
-    tmp = x86::pgprot_decrypted(tmp);
+  if (!(caching_flags & TTM_PL_FLAG_CACHED)) {
+    if (caching_flags & TTM_PL_FLAG_WC) {
+      tmp = x86::pgprot_writecombine(tmp);
+    } else {
+      tmp = x86::pgprot_noncached(tmp);  // boot_cpu_data.x86 > 3
+    }
   }
-  // Cached mappings need no adjustment.
-  if (caching_flags & TTM_PL_FLAG_CACHED) return tmp;
-  if (caching_flags & TTM_PL_FLAG_WC) return x86::pgprot_writecombine(tmp);
-  return x86::pgprot_noncached(tmp);  // boot_cpu_data.x86 > 3
+  if (ttm.mm->knobs.ttm_decrypts_dma_pages && placement == TtmPlacement::kSystemDma) {
+    tmp = x86::pgprot_decrypted(tmp);  // check_encryption
+  }
+  return tmp;
 }
 
 // ttm_mem_reg_is_pci() (ttm_bo.c, v5.3):
@@ -207,7 +222,7 @@ TtmPlacement ttm_bo_read_mem(Env& env, const TtmState& ttm) {
 }
 
 // ttm_bo_unmap_virtual_locked() (ttm_bo.c, v5.3):
-//   drm_vma_node_unmap(&bo->base.vma_node, bdev->dev_mapping);
+//   drm_vma_node_unmap(&bo->vma_node, bdev->dev_mapping);
 //     // unmap_mapping_range(mapping, drm_vma_node_offset_addr(node),
 //     //                     drm_vma_node_size(node) << PAGE_SHIFT, 1)
 //   ttm_mem_io_free_vm(bo);   // io reservation bookkeeping: not modelled
@@ -266,7 +281,7 @@ std::string ttm_move_problem(TtmPlacement from, TtmPlacement to) {
 //
 // Pipelined (ttm_bo_move_accel_cleanup(bo, fence, evict = false, new_mem),
 // ttm_bo_util.c, v5.3, in place of the memcpy):
-//   dma_resv_add_excl_fence(bo->base.resv, fence);
+//   reservation_object_add_excl_fence(bo->resv, fence);
 //   dma_fence_put(bo->moving); bo->moving = dma_fence_get(fence);
 //   ... ttm_buffer_object_transfer() (the ghost keeps the old pages) ...
 //   *old_mem = *new_mem;
@@ -330,16 +345,39 @@ void ttm_bo_move(Env& env, const TtmState& ttm, TtmPlacement to, bool pipelined)
   }
 }
 
-// ttm_bo_swapout() (ttm_bo.c, v5.3), for this BO:
-//   ttm_bo_evict_swapout_allowable() -> dma_resv_trylock(bo->base.resv)
-//   if (bo->mem.mem_type != TTM_PL_SYSTEM || bo->ttm->caching_state != tt_cached) {
-//     evict_mem.placement = TTM_PL_FLAG_SYSTEM | TTM_PL_FLAG_CACHED; ...
-//     ttm_bo_handle_move_mem(bo, &evict_mem, true, &ctx);
+namespace {
+
+// ttm_bo_wait(bo, interruptible = false, no_wait = false) (ttm_bo.c, v5.3):
+//   timeout = reservation_object_wait_timeout_rcu(bo->resv, true, interruptible, timeout);
+//   ...
+//   reservation_object_add_excl_fence(bo->resv, NULL);
+// The model's BO has one fence, the pipelined move's exclusive fence (the
+// one bo->moving points to): waiting is taking and releasing it. bo->moving
+// itself is left alone, as in the kernel. Locks held on entry: resv.
+void ttm_bo_wait(Env& env, const TtmState& ttm) {
+  FunctionScope scope(env, "ttm_bo_wait");
+  env.lock(ttm.moving_fence);
+  env.unlock(ttm.moving_fence);
+}
+
+}  // namespace
+
+// ttm_bo_swapout(glob, ctx) (ttm_bo.c, v5.3), for this BO:
+//   ttm_bo_evict_swapout_allowable(bo, ctx, &locked)   // reservation_object_trylock(bo->resv)
+//   ...
+//   if (bo->mem.mem_type != TTM_PL_SYSTEM ||
+//       bo->ttm->caching_state != tt_cached) {
+//     evict_mem = bo->mem; evict_mem.mm_node = NULL;
+//     evict_mem.placement = TTM_PL_FLAG_SYSTEM | TTM_PL_FLAG_CACHED;
+//     evict_mem.mem_type = TTM_PL_SYSTEM;
+//     ret = ttm_bo_handle_move_mem(bo, &evict_mem, true, &ctx);
 //   }
-//   ttm_bo_wait(bo, false, false);
+//   /* Make sure BO is idle. */
+//   ret = ttm_bo_wait(bo, false, false);
 //   ttm_bo_unmap_virtual(bo);
-//   ttm_tt_swapout(...)         // not modelled: the pages stay
-//   __ttm_bo_unreserve(bo);
+//   ret = ttm_tt_swapout(bo->ttm, bo->persistent_swap_storage);  // not modelled: the pages stay
+//   if (locked) reservation_object_unlock(bo->resv);
+// Deviation: a system-dma BO (TT, cached) is not moved to SYSTEM (see below).
 int ttm_bo_swapout(Env& env, const TtmState& ttm) {
   FunctionScope scope(env, "ttm_bo_swapout");
   if (!env.try_lock(ttm.resv)) return -16;  // -EBUSY: the LRU walk skips it
@@ -350,6 +388,9 @@ int ttm_bo_swapout(Env& env, const TtmState& ttm) {
   if (mem != TtmPlacement::kSystem && mem != TtmPlacement::kSystemDma) {
     ttm_bo_handle_move_mem(env, ttm, TtmPlacement::kSystem, /*evict=*/true);
   }
+  // Waits for a pipelined move still in flight (another thread's ttm_bo_move
+  // with "pipelined", which signals its fence after unreserving).
+  ttm_bo_wait(env, ttm);
   ttm_bo_unmap_virtual(env, ttm);
   env.unlock(ttm.resv);
   return 0;

@@ -191,7 +191,8 @@ void ttm_bo_move(Env& env, const TtmState& ttm, TtmPlacement to, bool pipelined 
 
 // ttm_bo_swapout() (ttm_bo.c, v5.3) for this BO: trylock the reservation
 // (the LRU walk never blocks on it); move to system cached if needed; then
-// ttm_bo_unmap_virtual(); unlock. Returns 0 or -EBUSY. The swap-out of the
+// ttm_bo_wait() (for a pipelined move's fence), ttm_bo_unmap_virtual(); unlock.
+// Returns 0 or -EBUSY. The swap-out of the
 // pages themselves (ttm_tt_swapout) is not modelled: the pages stay.
 int ttm_bo_swapout(Env& env, const TtmState& ttm);
 

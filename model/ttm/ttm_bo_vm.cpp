@@ -3,7 +3,9 @@
 // Kernel sources read: ttm_bo_vm_reserve() as split out of ttm_bo_vm_fault()
 // by "drm/ttm: Convert vm callbacks to helpers" (v5.4, the patch as posted),
 // which v5.6 still has; the later blocking dma_resv_lock_interruptible() on
-// the no-retry path is not in the model.
+// the no-retry path is not in the model. ttm_bo_vm_fault_idle() from a v5.3/
+// v5.4-era ttm_bo_vm.c copy ("if (likely(!bo->moving)) goto out_unlock;") and
+// the v5.6 "fault_flag_allow_retry_first" patch context.
 #include "model/ttm/ttm_bo_vm.hpp"
 
 namespace protmc::model {

@@ -5,8 +5,9 @@
 // vm_insert_pfn_prot() and the -EBUSY -> VM_FAULT_NOPAGE mapping, map_vdso()
 // with the vvar VMA's flags) and of a v5.10 tree (vmf_insert_pfn()/
 // vmf_insert_pfn_prot() returning vm_fault_t directly, plus the v5.6 time
-// namespace page). The v5.3 function is the vm_fault_t form without the time
-// namespace: the same branches and the same prots in both.
+// namespace page), and the v4.20 "x86/vdso: Use vmf_insert_pfn" patch, whose
+// "+" side is the v5.3 function: the vm_fault_t form without the time
+// namespace, the same branches and the same prots as both trees.
 #include "model/vvar/vvar.hpp"
 
 #include "checker/support/check.hpp"

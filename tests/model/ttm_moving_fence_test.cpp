@@ -100,5 +100,29 @@ TEST(TtmMovingFence, FaultRacingAPipelinedMoveRetriesAndMapsTheNewPlacement) {
   }
 }
 
+TEST(TtmMovingFence, SwapoutWaitsForAPipelinedMoveBeforeUnmapping) {
+  // ttm_bo_swapout() calls ttm_bo_wait() ("Make sure BO is idle") before
+  // ttm_bo_unmap_virtual(): it cannot finish while the move's fence is
+  // pending, whatever the interleaving.
+  const TtmRun run =
+      run_ttm(ttm_config(KernelPreset::kV5_6, false, TtmPlacement::kVram),
+              [](Env& env, const TtmPtr& ttm, Snapshot&) {
+                env.lock(ttm->resv);
+                ttm_bo_handle_move_mem(env, *ttm, TtmPlacement::kSystem, /*evict=*/false,
+                                       /*pipelined=*/true);
+                env.unlock(ttm->resv);
+                const checker::ThreadId swap = env.spawn("swap", [ttm](Env& e) {
+                  EXPECT_EQ(ttm_bo_swapout(e, *ttm), 0);
+                  // The fence was signaled before swapout returned.
+                  EXPECT_TRUE(e.try_lock(ttm->moving_fence));
+                  e.unlock(ttm->moving_fence);
+                });
+                env.unlock(ttm->moving_fence);  // dma_fence_signal()
+                env.join(swap);
+              });
+  EXPECT_TRUE(run.result.stats.complete) << run.all();
+  EXPECT_TRUE(run.result.findings.empty()) << run.all();
+}
+
 }  // namespace
 }  // namespace protmc::model
