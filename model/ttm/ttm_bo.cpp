@@ -263,6 +263,23 @@ std::string ttm_move_problem(TtmPlacement from, TtmPlacement to) {
   return "";
 }
 
+namespace {
+
+// ttm_bo_wait(bo, interruptible = false, no_wait = false) (ttm_bo.c, v5.3):
+//   timeout = reservation_object_wait_timeout_rcu(bo->resv, true, interruptible, timeout);
+//   ...
+//   reservation_object_add_excl_fence(bo->resv, NULL);
+// The model's BO has one fence, the pipelined move's exclusive fence (the
+// one bo->moving points to): waiting is taking and releasing it. bo->moving
+// itself is left alone, as in the kernel. Locks held on entry: resv.
+void ttm_bo_wait(Env& env, const TtmState& ttm) {
+  FunctionScope scope(env, "ttm_bo_wait");
+  env.lock(ttm.moving_fence);
+  env.unlock(ttm.moving_fence);
+}
+
+}  // namespace
+
 // ttm_bo_handle_move_mem() (ttm_bo.c, v5.3):
 //   old_is_pci = ttm_mem_reg_is_pci(bdev, &bo->mem); new_is_pci = ...(mem);
 //   old_man = &bdev->man[bo->mem.mem_type]; new_man = &bdev->man[mem->mem_type];
@@ -313,6 +330,10 @@ void ttm_bo_handle_move_mem(Env& env, const TtmState& ttm, TtmPlacement to, bool
     if (pipelined) {
       env.lock(ttm.moving_fence);  // the copy is queued: the fence is unsignaled
       env.store(ttm.moving, 1, Access::kPlain);
+    } else {
+      // ttm_bo_move_memcpy() starts with ttm_bo_wait(bo, ctx->interruptible,
+      // ctx->no_wait_gpu): an earlier pipelined move's copy must be done.
+      ttm_bo_wait(env, ttm);
     }
     env.store(ttm.mem, static_cast<uint64_t>(to), Access::kPlain);
     if (env.recording()) {
@@ -344,23 +365,6 @@ void ttm_bo_move(Env& env, const TtmState& ttm, TtmPlacement to, bool pipelined)
     env.unlock(ttm.moving_fence);
   }
 }
-
-namespace {
-
-// ttm_bo_wait(bo, interruptible = false, no_wait = false) (ttm_bo.c, v5.3):
-//   timeout = reservation_object_wait_timeout_rcu(bo->resv, true, interruptible, timeout);
-//   ...
-//   reservation_object_add_excl_fence(bo->resv, NULL);
-// The model's BO has one fence, the pipelined move's exclusive fence (the
-// one bo->moving points to): waiting is taking and releasing it. bo->moving
-// itself is left alone, as in the kernel. Locks held on entry: resv.
-void ttm_bo_wait(Env& env, const TtmState& ttm) {
-  FunctionScope scope(env, "ttm_bo_wait");
-  env.lock(ttm.moving_fence);
-  env.unlock(ttm.moving_fence);
-}
-
-}  // namespace
 
 // ttm_bo_swapout(glob, ctx) (ttm_bo.c, v5.3), for this BO:
 //   ttm_bo_evict_swapout_allowable(bo, ctx, &locked)   // reservation_object_trylock(bo->resv)
