@@ -6,6 +6,18 @@ target_compile_features(protmc_options INTERFACE cxx_std_20)
 target_compile_options(protmc_options INTERFACE -Wall -Wextra -Werror)
 target_include_directories(protmc_options INTERFACE ${PROJECT_SOURCE_DIR})
 
+# A fuzzing build: clang's coverage instrumentation for libFuzzer everywhere
+# (fuzz targets link libFuzzer itself), under ASan and UBSan by default.
+if(PROTMC_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "PROTMC_FUZZ=ON needs clang: -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  if(NOT PROTMC_SANITIZE)
+    set(PROTMC_SANITIZE "address,undefined")
+  endif()
+  target_compile_options(protmc_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
 if(PROTMC_SANITIZE)
   target_compile_options(protmc_options INTERFACE -fsanitize=${PROTMC_SANITIZE} -fno-omit-frame-pointer
                                                   -fno-sanitize-recover=all)
