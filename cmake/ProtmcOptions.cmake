@@ -22,6 +22,14 @@ if(PROTMC_SANITIZE)
   target_compile_options(protmc_options INTERFACE -fsanitize=${PROTMC_SANITIZE} -fno-omit-frame-pointer
                                                   -fno-sanitize-recover=all)
   target_link_options(protmc_options INTERFACE -fsanitize=${PROTMC_SANITIZE})
+  # -O1 (after the build type's -O3, so it wins): a sanitizer build compiles in
+  # half the time and still runs the suite quickly, with usable stack traces.
+  target_compile_options(protmc_options INTERFACE -O1)
+  # GCC 12's flow analysis gives false -Wmaybe-uninitialized warnings on
+  # ASan-instrumented code (std::regex, std::function); not a sanitizer suppression.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(protmc_options INTERFACE -Wno-maybe-uninitialized)
+  endif()
   # Tell the fiber runtime to annotate stack switches for AddressSanitizer.
   if(PROTMC_SANITIZE MATCHES "address")
     target_compile_definitions(protmc_options INTERFACE PROTMC_ASAN_FIBERS=1)
