@@ -22,8 +22,8 @@ if(PROTMC_SANITIZE)
   target_compile_options(protmc_options INTERFACE -fsanitize=${PROTMC_SANITIZE} -fno-omit-frame-pointer
                                                   -fno-sanitize-recover=all)
   target_link_options(protmc_options INTERFACE -fsanitize=${PROTMC_SANITIZE})
-  # -O1 (after the build type's -O3, so it wins): a sanitizer build compiles in
-  # half the time and still runs the suite quickly, with usable stack traces.
+  # -O1 (after the build type's -O3, so it wins): a sanitizer build compiles
+  # much faster and still runs the suite quickly, with usable stack traces.
   target_compile_options(protmc_options INTERFACE -O1)
   # GCC 12's flow analysis gives false -Wmaybe-uninitialized warnings on
   # ASan-instrumented code (std::regex, std::function); not a sanitizer suppression.
