@@ -3,7 +3,10 @@
 // counterexample with recording on and checks that it reproduces.
 #include "checker/explore/explorer.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 
@@ -102,6 +105,8 @@ void describe_race_sites(Counterexample& cx) {
 
 bool stops_search(const ExploreOptions& options, const Finding& finding) {
   if (options.keep_going) return false;
+  // A model that broke (threw, failed a CHECK) makes further results meaningless.
+  if (finding.property == kInternalError) return true;
   return !options.stop_on || options.stop_on(finding);
 }
 
@@ -155,6 +160,16 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
     if (options.interrupted && options.interrupted()) {
       stats.incomplete_reason = "interrupted";
       break;
+    }
+    if (options.bounds.max_memory_mb > 0 && stats.executions + stats.blocked > 0 &&
+        (stats.executions + stats.blocked) % kMemoryCheckInterval == 1) {
+      const uint64_t rss_mb = resident_set_bytes() >> 20;
+      if (rss_mb > options.bounds.max_memory_mb) {
+        stats.incomplete_reason = "memory budget of " +
+                                  std::to_string(options.bounds.max_memory_mb) +
+                                  " MB exceeded (resident set " + std::to_string(rss_mb) + " MB)";
+        break;
+      }
     }
     ExecutionOutcome outcome = executor.run(program, *policy);
     stats.steps += outcome.steps;
@@ -264,6 +279,17 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
     result.verdict = stats.complete ? Verdict::kPass : Verdict::kIncomplete;
   }
   return result;
+}
+
+uint64_t resident_set_bytes() {
+  std::FILE* statm = std::fopen("/proc/self/statm", "r");
+  if (statm == nullptr) return 0;
+  unsigned long long size_pages = 0;
+  unsigned long long resident_pages = 0;
+  const int read = std::fscanf(statm, "%llu %llu", &size_pages, &resident_pages);
+  std::fclose(statm);
+  if (read != 2) return 0;
+  return resident_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 bool keys_dependent(uint64_t a, uint64_t b) { return dependent(a, b); }

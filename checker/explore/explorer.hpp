@@ -2,7 +2,12 @@
 //
 // explore() runs `program` over and over, each time under a different
 // schedule chosen by the strategy, until every interleaving that matters has
-// been run (dfs, dpor), a budget is hit, or a finding ends the search.
+// been run (dfs, dpor), a budget (executions, time, memory) is hit, the
+// `interrupted` callback says so, or a finding ends the search. A budget or an
+// interruption gives verdict incomplete (never pass) with the reason and the
+// statistics so far. A model thread (or invariant) that throws or fails a
+// CHECK is an internal-error finding of that execution, which always stops
+// the search (unless keep_going); the process and later explorations go on.
 // Search runs with event recording off; each counterexample is re-run from its
 // schedule with recording on, and the engine checks that the re-run
 // reproduces the finding.
@@ -33,6 +38,10 @@ struct Bounds {
   uint64_t max_steps = 100'000;  // visible steps per execution
   uint64_t max_executions = std::numeric_limits<uint64_t>::max();
   double time_limit_s = 0;  // 0: none
+  // 0: none. The process's resident set size, read from /proc/self/statm
+  // after the first execution and then every kMemoryCheckInterval executions:
+  // a cap against an exploration (or a model) that would exhaust memory.
+  uint64_t max_memory_mb = 0;
   // dfs only: schedules with more preemptions are not explored.
   uint32_t preemption_bound = std::numeric_limits<uint32_t>::max();
 };
@@ -43,6 +52,11 @@ struct Detectors {
   bool deadlocks = true;
   bool lock_order = true;
 };
+
+inline constexpr uint64_t kMemoryCheckInterval = 64;
+
+// The process's resident set size in bytes (0 where /proc is unavailable).
+uint64_t resident_set_bytes();
 
 // One explored execution, as the differential tests and the CLI's progress see it.
 struct ExecutionSummary {

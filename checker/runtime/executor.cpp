@@ -3,6 +3,9 @@
 #include "checker/runtime/executor.hpp"
 
 #include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "checker/explore/event_key.hpp"
@@ -123,13 +126,35 @@ uint32_t Executor::start_thread(std::string name, std::function<void(Env&)> body
   return id;
 }
 
+namespace {
+
+// Thrown by a CHECK that fails while model code runs (see check.hpp); caught
+// where the model code was entered and turned into an internal-error finding.
+struct ModelCheckFailure {
+  std::string description;
+};
+
+[[noreturn]] void throw_model_check_failure(const char* file, int line, const char* condition,
+                                            std::string_view message) {
+  throw ModelCheckFailure{describe_check_failure(file, line, condition, message)};
+}
+
+}  // namespace
+
 void Executor::thread_entry(Fiber& /*fiber*/, void* arg) {
   auto* th = static_cast<ThreadState*>(arg);
   Executor& ex = *th->executor;
+  set_check_failure_handler(&throw_model_check_failure);
   try {
     th->body(ex);
   } catch (const Unwind&) {
     // The execution ended while this thread was suspended.
+  } catch (const ModelCheckFailure& failure) {
+    ex.record_finding(Finding{kInternalError,
+                              "thread " + th->name + " failed " + failure.description,
+                              InternalError{},
+                              {},
+                              {}});
   } catch (const std::exception& e) {
     ex.record_finding(Finding{kInternalError,
                               "thread " + th->name + " threw an exception: " + e.what(),
@@ -143,6 +168,7 @@ void Executor::thread_entry(Fiber& /*fiber*/, void* arg) {
                               {},
                               {}});
   }
+  set_check_failure_handler(nullptr);
   th->held.clear();
 }
 
@@ -151,6 +177,7 @@ void Executor::resume(uint32_t thread) {
   current_ = thread;
   ThreadState& th = *threads_[thread];
   th.fiber.resume();
+  set_check_failure_handler(nullptr);  // the model thread's handler ends at its switch
   if (th.fiber.finished()) {
     th.finished = true;
     stacks_.release(th.fiber.take_stack());
@@ -167,6 +194,7 @@ void Executor::announce(Operation op) {
   ThreadState& th = current();
   th.pending = op;
   th.fiber.suspend();
+  set_check_failure_handler(&throw_model_check_failure);
   if (unwinding_ && std::uncaught_exceptions() == 0) throw Unwind{};
 }
 
@@ -366,12 +394,29 @@ void Executor::record_finding(Finding finding) {
 }
 
 void Executor::check_invariants() {
-  for (const auto& [property, invariant] : invariants_) {
-    if (std::optional<std::string> message = invariant(*this)) {
-      record_finding(Finding{property, std::move(*message), AssertionFailure{}, {}, {}});
-      return;
+  // Invariants are model code run by the scheduler: a CHECK or an exception
+  // in one is an internal-error finding, as in a model thread.
+  const CheckFailureHandler outer = set_check_failure_handler(&throw_model_check_failure);
+  std::optional<Finding> finding;
+  try {
+    for (const auto& [property, invariant] : invariants_) {
+      if (std::optional<std::string> message = invariant(*this)) {
+        finding = Finding{property, std::move(*message), AssertionFailure{}, {}, {}};
+        break;
+      }
     }
+  } catch (const ModelCheckFailure& failure) {
+    finding = Finding{
+        kInternalError, "an invariant failed " + failure.description, InternalError{}, {}, {}};
+  } catch (const std::exception& e) {
+    finding = Finding{kInternalError,
+                      std::string("an invariant threw an exception: ") + e.what(),
+                      InternalError{},
+                      {},
+                      {}};
   }
+  set_check_failure_handler(outer);
+  if (finding) record_finding(std::move(*finding));
 }
 
 }  // namespace protmc::checker

@@ -7,6 +7,11 @@
 // detectors, and resumes the thread until its next announcement. Between two
 // announcements a thread runs alone, so its local computation is atomic.
 //
+// Faults in model code: while a model thread's fiber or an invariant runs,
+// the executor installs a CHECK failure handler (check.hpp), so that a failed
+// CHECK throws instead of aborting; it and any C++ exception the model throws
+// become an internal-error finding of the execution, which then stops.
+//
 // An Executor is reused for every execution of an exploration: its buffers,
 // thread records and fiber stacks are recycled, so steady-state executions do
 // not allocate (apart from what the model itself allocates).

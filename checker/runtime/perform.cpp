@@ -16,6 +16,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// Spelled out for clang 14, which does not deduce aggregate template arguments.
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 uint64_t apply_rmw(RmwOp op, uint64_t old, uint64_t operand) {
   switch (op) {

@@ -2,15 +2,29 @@
 //
 // CHECK(cond) and CHECK_MSG(cond, msg) are for protmc's own bugs only: a user
 // error is a value carried back to the caller, and a model's finding is data.
-// A failed CHECK prints file:line and the condition to stderr and aborts.
+// A failed CHECK prints file:line and the condition to stderr and aborts,
+// unless a failure handler is installed on the calling OS thread: the
+// executor installs one while a model thread (a fiber) runs, which throws
+// ModelCheckFailure so that the failure becomes an internal-error finding of
+// that execution instead of ending the process. A handler must not return.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace protmc {
 
 [[noreturn]] void check_failed(const char* file, int line, const char* condition,
                                std::string_view message);
+
+// "file:line: CHECK(condition) failed[: message]".
+std::string describe_check_failure(const char* file, int line, const char* condition,
+                                   std::string_view message);
+
+using CheckFailureHandler = void (*)(const char* file, int line, const char* condition,
+                                     std::string_view message);
+// Installs `handler` (nullptr: abort) for this OS thread; returns the previous one.
+CheckFailureHandler set_check_failure_handler(CheckFailureHandler handler);
 
 }  // namespace protmc
 

@@ -36,6 +36,7 @@ struct RunOptions {
   uint64_t seed = 1;
   uint64_t max_executions = 0;  // 0: not given, unlimited
   double time_limit_s = 0;      // 0: none
+  uint64_t max_memory_mb = 0;   // 0: none
   uint64_t max_steps = checker::Bounds{}.max_steps;
   uint32_t preemption_bound = 0;
   bool preemption_bound_given = false;
@@ -54,7 +55,10 @@ struct RunRequest {
 
 // SIGINT ends the search between executions; the result is then incomplete.
 volatile std::sig_atomic_t g_interrupted = 0;
-void on_sigint(int /*signal*/) { g_interrupted = 1; }
+void on_sigint(int /*signal*/) {
+  g_interrupted = 1;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
 
 bool parse_int64(std::string_view text, int64_t& value) {
   if (text.empty()) return false;
@@ -103,6 +107,7 @@ std::string make_request(const RunOptions& opts, RunRequest& request) {
   options.keep_going = opts.keep_going;
   if (opts.max_executions != 0) options.bounds.max_executions = opts.max_executions;
   options.bounds.time_limit_s = opts.time_limit_s;
+  options.bounds.max_memory_mb = opts.max_memory_mb;
   options.bounds.max_steps = opts.max_steps;
   if (opts.preemption_bound_given) {
     if (options.strategy != checker::Strategy::kDfs) {
@@ -341,6 +346,10 @@ Command add_run_command(CLI::App& parent) {
   CLI::Option* time_limit = app->add_option("--time-limit", opts->time_limit_s,
                                             "Stop after this many seconds (default: none)")
                                 ->check(CLI::NonNegativeNumber);
+  CLI::Option* max_memory =
+      app->add_option("--max-memory", opts->max_memory_mb,
+                      "Stop when the process's resident set exceeds this many MB (default: none)")
+          ->check(CLI::PositiveNumber);
   CLI::Option* max_steps =
       app->add_option("--max-steps", opts->max_steps, "Visible steps allowed per execution")
           ->check(CLI::PositiveNumber)
@@ -413,6 +422,7 @@ Command add_run_command(CLI::App& parent) {
                    if (seed->count() > 0) s.seed = opts->seed;
                    if (max_executions->count() > 0) s.max_executions = opts->max_executions;
                    if (time_limit->count() > 0) s.time_limit_s = opts->time_limit_s;
+                   if (max_memory->count() > 0) s.max_memory_mb = opts->max_memory_mb;
                    if (max_steps->count() > 0) s.max_steps = opts->max_steps;
                    if (bound->count() > 0) s.preemption_bound = opts->preemption_bound;
                    s.keep_going = opts->keep_going;

@@ -34,7 +34,10 @@ using scenario::Scenario;
 using scenario::Verdict;
 
 volatile std::sig_atomic_t g_interrupted = 0;
-void on_sigint(int /*signal*/) { g_interrupted = 1; }
+void on_sigint(int /*signal*/) {
+  g_interrupted = 1;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
 
 // One scenario under one proposal, ready to explore.
 struct Job {
@@ -209,6 +212,7 @@ std::string apply_overrides(const ScenarioRunOptions& opts, checker::ExploreOpti
   if (opts.seed) options.seed = *opts.seed;
   if (opts.max_executions) options.bounds.max_executions = *opts.max_executions;
   if (opts.time_limit_s) options.bounds.time_limit_s = *opts.time_limit_s;
+  if (opts.max_memory_mb) options.bounds.max_memory_mb = *opts.max_memory_mb;
   if (opts.max_steps) options.bounds.max_steps = *opts.max_steps;
   if (opts.preemption_bound) {
     if (options.strategy != checker::Strategy::kDfs) {

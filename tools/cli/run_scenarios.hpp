@@ -24,6 +24,7 @@ struct ScenarioRunOptions {
   std::optional<uint64_t> seed;
   std::optional<uint64_t> max_executions;
   std::optional<double> time_limit_s;
+  std::optional<uint64_t> max_memory_mb;
   std::optional<uint64_t> max_steps;
   std::optional<uint32_t> preemption_bound;
   bool keep_going = false;

@@ -23,7 +23,10 @@ namespace checker = protmc::checker;
 using Clock = std::chrono::steady_clock;
 
 volatile std::sig_atomic_t g_interrupted = 0;
-void on_sigint(int /*signal*/) { g_interrupted = 1; }
+void on_sigint(int /*signal*/) {
+  g_interrupted = 1;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
 
 // "matrix: NAME[proposal]: 12345 executions, 4567/s, 0 findings" on stderr,
 // redrawn in place at most four times a second once an exploration has run

@@ -193,11 +193,15 @@ class PositionSax final : public nlohmann::json_sax<Json> {
     const SourcePos pos = lines_.position(offset);
     // ex.what() is "[json.exception.parse_error.101] parse error at line L,
     // column C: MESSAGE"; keep MESSAGE, the position is ours.
+    // Other errors (a number too large, 406) are "[json.exception.KIND.N] MESSAGE".
     std::string message = what;
     const size_t at = message.find("column ");
     if (at != std::string::npos) {
       const size_t colon = message.find(": ", at);
       if (colon != std::string::npos) message = message.substr(colon + 2);
+    } else if (message.rfind("[json.exception.", 0) == 0) {
+      const size_t close = message.find("] ");
+      if (close != std::string::npos) message = message.substr(close + 2);
     }
     result_.errors.push_back(JsoncError{pos, "malformed JSON: " + message});
     return false;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "model/proposals/proposal.hpp"
 #include "tools/scenario/jsonc.hpp"
 #include "tools/scenario/sha256.hpp"
 #include "tools/scenario/to_config.hpp"
@@ -71,7 +72,13 @@ class Reader {
 
     TraceFile trace;
     read_scenario(root["scenario"], trace);
-    if (auto proposal = string(root["proposal"], "/proposal")) trace.proposal = *proposal;
+    if (auto proposal = string(root["proposal"], "/proposal")) {
+      if (model::find_proposal(*proposal) == nullptr) {
+        error("/proposal", "unknown proposal \"" + *proposal +
+                               "\" (protmc list proposals shows the registered ones)");
+      }
+      trace.proposal = *proposal;
+    }
     read_kernel(root["kernel"], trace);
     if (object(root["platform"], "/platform", {"sev"}, true)) {
       if (auto sev = boolean(root["platform"]["sev"], "/platform/sev")) trace.sev = *sev;
