@@ -54,6 +54,25 @@ TEST(Cli, UsageErrorsAreStatusTwo) {
   EXPECT_EQ(protmc("list widgets").status, 2);
 }
 
+TEST(Cli, RelacyEngineRunsAProgramOrExplainsItsAbsence) {
+  const RunResult r = protmc("run --program readers --param n=2 --engine relacy");
+#if PROTMC_WITH_RELACY
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("engine relacy"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verdict: pass"), std::string::npos) << r.out;
+  // Only a full search can pass; a random one that finds nothing is incomplete.
+  EXPECT_EQ(
+      protmc("run --program readers --param n=2 --engine relacy --relacy-search random").status, 3);
+  EXPECT_EQ(protmc("run --program readers --engine relacy --relacy-search sideways").status, 2);
+#else
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("built without the Relacy engine"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+#endif
+  EXPECT_EQ(protmc("run --program readers --engine bogus").status, 2);
+  EXPECT_EQ(protmc("run --program readers --relacy-search full").status, 2);  // native engine
+}
+
 TEST(Cli, HelpIsStatusZero) {
   const RunResult r = protmc("run --help");
   EXPECT_EQ(r.status, 0);

@@ -3,11 +3,11 @@
 
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 #include <vector>
 
 #include "model/proposals/proposal.hpp"
 #include "model/scenario/program.hpp"
+#include "tools/cli/trace_text.hpp"
 #include "tools/scenario/loader.hpp"
 #include "tools/scenario/to_config.hpp"
 
@@ -15,29 +15,6 @@ namespace protmc::cli {
 namespace {
 
 namespace relacy = checker::relacy;
-
-std::string value_text(const std::optional<uint64_t>& value) {
-  if (!value) return "";
-  std::ostringstream out;
-  if (*value < 10) {
-    out << *value;
-  } else {
-    out << "0x" << std::hex << *value;
-  }
-  return out.str();
-}
-
-// The failing execution as recorded during Relacy's replay of it.
-void print_trace(std::ostream& out, const checker::Trace& trace) {
-  out << "  trace (Relacy's failing execution):\n";
-  for (const checker::TraceEvent& event : trace.events) {
-    out << "    " << std::setw(4) << event.step << "  " << std::left << std::setw(14)
-        << event.thread_name << std::setw(16) << event.operation << std::setw(24) << event.object
-        << std::setw(8) << value_text(event.value) << std::right
-        << (event.functions.empty() ? "" : event.functions.back()) << "\n";
-    for (const std::string& note : event.notes) out << "          | " << note << "\n";
-  }
-}
 
 ExitStatus print_result(std::ostream& out, const relacy::RelacyResult& result) {
   out << "  engine relacy, " << result.threads << " threads\n";
@@ -50,8 +27,11 @@ ExitStatus print_result(std::ostream& out, const relacy::RelacyResult& result) {
     return result.verdict == relacy::RelacyVerdict::kPass ? ExitStatus::kAsExpected
                                                           : ExitStatus::kIncomplete;
   }
-  out << "  finding: " << result.property << ": " << result.message << "\n";
-  print_trace(out, result.trace);
+  print_wrapped(out, "  finding: ", result.property + ": " + result.message);
+  // Relacy's failing execution, recorded while Relacy replays it, rendered
+  // as `run` renders a native counterexample (one column per thread).
+  out << "  Relacy's failing execution:\n";
+  print_trace(out, result.trace, {});
   return ExitStatus::kFinding;
 }
 
