@@ -106,6 +106,31 @@ TEST_F(ScenarioRun, TraceHasOneColumnPerThread) {
   EXPECT_NE(r.out.find(std::string(second, ' ') + "| pte[0]:"), std::string::npos) << r.out;
 }
 
+#if PROTMC_WITH_RELACY
+TEST_F(ScenarioRun, RelacyEngineTakesTheKernelOverrideAndPrintsJson) {
+  const std::string file = "'" + kScenarios + "/mprotect-after-fault-vram-sev.json'";
+  const RunResult text = protmc("run " + file + " --engine relacy --kernel v5.7");
+  EXPECT_EQ(text.status, 1) << text.out << text.err;
+  EXPECT_NE(text.out.find("kernel v5.7"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("engine relacy"), std::string::npos) << text.out;
+
+  const RunResult json = protmc("run " + file + " --engine relacy --format json");
+  EXPECT_EQ(json.status, 1) << json.err;
+  const nlohmann::json result = nlohmann::json::parse(json.out)["results"][0];
+  EXPECT_EQ(result["engine"], "relacy");
+  EXPECT_EQ(result["search"], "full");
+  EXPECT_EQ(result["verdict"], "violation");
+  EXPECT_EQ(result["property"], "pte-attributes");
+  EXPECT_FALSE(result["trace"].empty());
+
+  // What the Relacy engine cannot do is refused, not ignored.
+  EXPECT_EQ(protmc("run " + file + " --engine relacy --trace-dir '" + dir_.string() + "'").status,
+            2);
+  EXPECT_EQ(protmc("run " + file + " --engine relacy --strategy dfs").status, 2);
+  EXPECT_EQ(protmc("run " + file + " --engine relacy --kernel v9").status, 2);
+}
+#endif
+
 TEST_F(ScenarioRun, JsonOutputHasTheIssueFields) {
   const RunResult r =
       protmc("run '" + kScenarios + "/mprotect-after-fault-vram-sev.json' --format json");

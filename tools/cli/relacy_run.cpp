@@ -3,10 +3,13 @@
 
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "model/proposals/proposal.hpp"
 #include "model/scenario/program.hpp"
+#include "tools/cli/scenario_batch.hpp"
 #include "tools/cli/trace_text.hpp"
 #include "tools/scenario/loader.hpp"
 #include "tools/scenario/to_config.hpp"
@@ -15,6 +18,18 @@ namespace protmc::cli {
 namespace {
 
 namespace relacy = checker::relacy;
+
+ExitStatus status_of(const relacy::RelacyResult& result) {
+  switch (result.verdict) {
+    case relacy::RelacyVerdict::kPass:
+      return ExitStatus::kAsExpected;
+    case relacy::RelacyVerdict::kViolation:
+      return ExitStatus::kFinding;
+    case relacy::RelacyVerdict::kIncomplete:
+      return ExitStatus::kIncomplete;
+  }
+  return ExitStatus::kIncomplete;
+}
 
 ExitStatus print_result(std::ostream& out, const relacy::RelacyResult& result) {
   out << "  engine relacy, " << result.threads << " threads\n";
@@ -68,11 +83,32 @@ ExitStatus run_program_with_relacy(const checker::Program& program,
 
 ExitStatus run_scenarios_with_relacy(const ScenarioRunOptions& scenarios,
                                      const relacy::RelacyOptions& options) {
+  if (scenarios.trace_dir) {
+    std::cerr << "protmc run: --trace-dir is not available with --engine relacy: Relacy's "
+                 "history is not a schedule the native replay can follow (run the scenario "
+                 "with the native engine to get a trace file)\n";
+    return ExitStatus::kBadInput;
+  }
+  std::optional<model::KernelPreset> preset;
+  if (scenarios.kernel) {
+    preset = model::parse_preset(*scenarios.kernel);
+    if (!preset) {
+      std::cerr << "protmc run: unknown kernel preset '" << *scenarios.kernel
+                << "' (v5.3, v5.6 or v5.7)\n";
+      return ExitStatus::kBadInput;
+    }
+  }
   const scenario::LoadResult loaded = scenario::load_scenario_paths(scenarios.paths);
   for (const scenario::Diagnostic& diagnostic : loaded.diagnostics) {
     std::cerr << diagnostic.to_string() << "\n";
   }
   if (!loaded.ok()) return ExitStatus::kBadInput;
+  for (const std::string& proposal : scenarios.proposals) {
+    if (model::find_proposal(proposal) == nullptr) {
+      std::cerr << "protmc run: unknown proposal '" << proposal << "'\n";
+      return ExitStatus::kBadInput;
+    }
+  }
   struct Job {
     const scenario::Scenario* scenario;
     std::string proposal;
@@ -80,18 +116,10 @@ ExitStatus run_scenarios_with_relacy(const ScenarioRunOptions& scenarios,
   };
   std::vector<Job> jobs;
   for (const scenario::Scenario& s : loaded.scenarios) {
-    std::vector<std::string> proposals = scenarios.proposals;
-    if (proposals.empty() && s.proposal)
-      proposals = {std::string(scenario::to_string(*s.proposal))};
-    if (proposals.empty()) {
-      for (const model::Proposal& p : model::all_proposals()) proposals.emplace_back(p.name);
-    }
+    const std::vector<std::string> proposals =
+        scenarios.proposals.empty() ? scenario_proposals(s) : scenarios.proposals;
     for (const std::string& proposal : proposals) {
-      if (model::find_proposal(proposal) == nullptr) {
-        std::cerr << "protmc run: unknown proposal '" << proposal << "'\n";
-        return ExitStatus::kBadInput;
-      }
-      scenario::ConfigResult converted = scenario::to_config(s, proposal, std::nullopt);
+      scenario::ConfigResult converted = scenario::to_config(s, proposal, preset);
       if (!converted.ok()) {
         std::cerr << converted.error << " (proposal " << proposal << ")\n";
         return ExitStatus::kBadInput;
@@ -99,6 +127,8 @@ ExitStatus run_scenarios_with_relacy(const ScenarioRunOptions& scenarios,
       jobs.push_back(Job{&s, proposal, std::move(converted.config)});
     }
   }
+  using Json = nlohmann::ordered_json;
+  Json results = Json::array();
   ExitStatus status = ExitStatus::kAsExpected;
   for (const Job& job : jobs) {
     relacy::RelacyOptions job_options = options;
@@ -110,11 +140,33 @@ ExitStatus run_scenarios_with_relacy(const ScenarioRunOptions& scenarios,
       std::cerr << "protmc run: " << job.scenario->name << ": " << result.error << "\n";
       return ExitStatus::kBadInput;
     }
-    print_result_header(std::cout, job.scenario->name, job.scenario->path, job.proposal,
-                        scenario::kernel_label(*job.scenario, std::nullopt),
-                        job.scenario->platform.sev);
-    status = worst(status, print_result(std::cout, result));
+    const std::string kernel = scenario::kernel_label(*job.scenario, preset);
+    if (scenarios.format == "json") {
+      const bool violation = result.verdict == relacy::RelacyVerdict::kViolation;
+      results.push_back(
+          Json{{"scenario", job.scenario->name},
+               {"file", job.scenario->path},
+               {"proposal", job.proposal},
+               {"kernel", kernel},
+               {"engine", "relacy"},
+               {"search", relacy::to_string(job_options.search)},
+               {"verdict", relacy::to_string(result.verdict)},
+               {"property", violation ? Json(result.property) : Json()},
+               {"message", violation ? Json(result.message) : Json()},
+               {"executions", result.executions},
+               {"incomplete_reason", result.verdict == relacy::RelacyVerdict::kIncomplete
+                                         ? Json(result.incomplete_reason)
+                                         : Json()},
+               {"elapsed_s", result.elapsed_s},
+               {"trace", violation ? trace_events_json(result.trace) : Json()}});
+      status = worst(status, status_of(result));
+    } else {
+      print_result_header(std::cout, job.scenario->name, job.scenario->path, job.proposal, kernel,
+                          job.scenario->platform.sev);
+      status = worst(status, print_result(std::cout, result));
+    }
   }
+  if (scenarios.format == "json") std::cout << Json{{"results", std::move(results)}}.dump() << "\n";
   return status;
 }
 

@@ -384,14 +384,6 @@ Command add_run_command(CLI::App& parent) {
                      std::cerr << "protmc run: --relacy-search applies to --engine relacy\n";
                      return ExitStatus::kBadInput;
                    }
-                   if (opts->engine == "relacy" && scenarios) {
-                     checker::relacy::RelacyOptions options;
-                     if (std::string error = relacy_options(*opts, options); !error.empty()) {
-                       std::cerr << "protmc run: " << error << "\n";
-                       return ExitStatus::kBadInput;
-                     }
-                     return run_scenarios_with_relacy(*scenario_opts, options);
-                   }
                    if (scenarios == (program->count() > 0)) {
                      std::cerr << "protmc run: give scenario files or directories, or "
                                   "--program NAME (not both)\n";
@@ -427,6 +419,19 @@ Command add_run_command(CLI::App& parent) {
                    if (bound->count() > 0) s.preemption_bound = opts->preemption_bound;
                    s.keep_going = opts->keep_going;
                    s.format = opts->format;
+                   if (opts->engine == "relacy") {
+                     if (strategy->count() > 0 || bound->count() > 0 || seed->count() > 0) {
+                       std::cerr << "protmc run: --strategy, --preemption-bound and --seed "
+                                    "apply to the native engine (Relacy's: --relacy-search)\n";
+                       return ExitStatus::kBadInput;
+                     }
+                     checker::relacy::RelacyOptions options;
+                     if (std::string error = relacy_options(*opts, options); !error.empty()) {
+                       std::cerr << "protmc run: " << error << "\n";
+                       return ExitStatus::kBadInput;
+                     }
+                     return run_scenarios_with_relacy(s, options);
+                   }
                    return run_scenarios(s);
                  }};
 }

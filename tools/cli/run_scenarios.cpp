@@ -133,17 +133,7 @@ nlohmann::ordered_json to_json(const Job& job, const Outcome& outcome) {
   const checker::Stats& stats = outcome.result.stats;
   Json findings = Json::array();
   for (const checker::Counterexample& cex : outcome.result.findings) {
-    Json trace = Json::array();
-    for (const checker::TraceEvent& event : cex.trace.events) {
-      trace.push_back(Json{{"step", event.step},
-                           {"thread", event.thread_name},
-                           {"functions", event.functions},
-                           {"operation", event.operation},
-                           {"object", event.object},
-                           {"value", event.value ? Json(*event.value) : Json(nullptr)},
-                           {"locks_held", event.locks_held},
-                           {"notes", event.notes}});
-    }
+    Json trace = trace_events_json(cex.trace);
     Json schedule = Json::array();
     for (const checker::Choice& choice : cex.schedule.choices) {
       schedule.push_back(Json::array({choice.thread, choice.value}));

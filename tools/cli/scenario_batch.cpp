@@ -157,6 +157,22 @@ std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std:
   return results;
 }
 
+nlohmann::ordered_json trace_events_json(const checker::Trace& trace) {
+  using Json = nlohmann::ordered_json;
+  Json events = Json::array();
+  for (const checker::TraceEvent& event : trace.events) {
+    events.push_back(Json{{"step", event.step},
+                          {"thread", event.thread_name},
+                          {"functions", event.functions},
+                          {"operation", event.operation},
+                          {"object", event.object},
+                          {"value", event.value ? Json(*event.value) : Json(nullptr)},
+                          {"locks_held", event.locks_held},
+                          {"notes", event.notes}});
+  }
+  return events;
+}
+
 nlohmann::ordered_json expectation_json(const std::optional<scenario::Expectation>& expectation) {
   using Json = nlohmann::ordered_json;
   if (!expectation) return nullptr;

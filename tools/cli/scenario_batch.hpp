@@ -77,6 +77,10 @@ std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std:
 // "elapsed_s", "expected", "as_expected", "differs"}; property and message
 // are the shown finding's (null without one).
 nlohmann::ordered_json batch_result_json(const BatchResult& r);
+// The events of a trace as `run --format json` prints them: [{"step",
+// "thread", "functions", "operation", "object", "value", "locks_held",
+// "notes"}].
+nlohmann::ordered_json trace_events_json(const checker::Trace& trace);
 // {"verdict", "property"} of an expectation (property null when none is
 // named); null without one.
 nlohmann::ordered_json expectation_json(const std::optional<scenario::Expectation>& expectation);
