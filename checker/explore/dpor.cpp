@@ -128,7 +128,9 @@ std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
 void DporPolicy::on_step(const StepRecord& record) {
   const uint32_t t = record.thread;
   const auto pos = static_cast<int32_t>(events_.size());
-  Clock clock = thread_clock_[t];
+  // The thread's clock becomes the event's clock in place (analyse never
+  // reads the stepping thread's own entry of thread_clock_ otherwise).
+  Clock& clock = thread_clock_[t];
   const uint32_t index = thread_events_[t]++;
   clock[t] = index + 1;
   analyse(record, clock, pos, record.step >= replay_until_);
@@ -142,14 +144,13 @@ void DporPolicy::on_step(const StepRecord& record) {
   clocks_used_ += width_;
   if (clocks_.size() < clocks_used_) clocks_.resize(std::max(clocks_used_, 2 * clocks_.size()));
   std::copy_n(clock.begin(), width_, clocks_.begin() + offset);
-  thread_clock_[t] = clock;
   if (kind_of(record.key) == KeyKind::kSpawn) {
     const uint32_t child = object_of(record.key);
-    if (thread_clock_.size() <= child) {
+    if (thread_clock_.size() <= child) {  // invalidates `clock`
       thread_clock_.resize(child + 1, Clock{});
       thread_events_.resize(child + 1, 0);
     }
-    thread_clock_[child] = clock;
+    thread_clock_[child] = thread_clock_[t];
     thread_events_[child] = 0;
     width_ = std::max(width_, child + 1);
   }
@@ -204,8 +205,7 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
     case KeyKind::kSpawn:
       break;
     case KeyKind::kJoin:
-      for (uint32_t i = 0; i < kMaxThreads; ++i)
-        clock[i] = std::max(clock[i], thread_clock_[object][i]);
+      for (uint32_t i = 0; i < width_; ++i) clock[i] = std::max(clock[i], thread_clock_[object][i]);
       break;
     case KeyKind::kRead: {
       VarHistory& h = var(object);

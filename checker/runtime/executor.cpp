@@ -64,8 +64,10 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
     enabled_.clear();
     bool all_finished = true;
     for (uint32_t t = 0; t < thread_count_; ++t) {
-      if (!threads_[t]->finished) all_finished = false;
-      if (is_enabled(t)) enabled_.push_back(t);
+      const ThreadState& th = *threads_[t];
+      if (th.finished) continue;
+      all_finished = false;
+      if (th.started && (!may_wait(th.pending) || pending_enabled(th))) enabled_.push_back(t);
     }
     if (enabled_.empty()) {
       if (all_finished) {
@@ -211,6 +213,10 @@ void Executor::unwind_all() {
 bool Executor::is_enabled(uint32_t thread) const {
   const ThreadState& th = *threads_[thread];
   if (!th.started || th.finished) return false;
+  return pending_enabled(th);
+}
+
+bool Executor::pending_enabled(const ThreadState& th) const {
   if (const auto* op = std::get_if<LockOp>(&th.pending)) {
     const LockState& l = locks_[op->lock.index];
     if (op->mode == LockMode::kShared) return l.shared_available();

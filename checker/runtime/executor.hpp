@@ -154,6 +154,8 @@ class Executor final : public Env {
   uint32_t start_thread(std::string name, std::function<void(Env&)> body);
   void resume(uint32_t thread);
   void announce(Operation op);
+  // is_enabled for a started, unfinished thread: whether its pending operation can go.
+  [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
   void perform(const Decision& decision, SchedulingPolicy& policy);
   uint64_t perform_lock_op(ThreadState& th, const Operation& op, bool& stop);
   void acquire(ThreadState& th, LockId lock, LockMode mode);
