@@ -21,6 +21,11 @@ void upsert_per_thread(std::vector<int32_t>& entries, int32_t pos, uint32_t thre
   entries.push_back(pos);
 }
 
+// into[i] = max(into[i], from[i]) for i < n; the arrays must not overlap.
+void max_into(uint32_t* __restrict into, const uint32_t* __restrict from, uint32_t n) {
+  for (uint32_t i = 0; i < n; ++i) into[i] = std::max(into[i], from[i]);
+}
+
 }  // namespace
 
 void DporPolicy::begin_execution() {
@@ -71,7 +76,7 @@ void DporPolicy::join(Clock& clock, int32_t pos) const {
   if (pos < 0) return;
   const uint32_t* other = clock_of(pos);
   const uint32_t width = events_[static_cast<std::size_t>(pos)].width;
-  for (uint32_t i = 0; i < width; ++i) clock[i] = std::max(clock[i], other[i]);
+  max_into(clock.data(), other, width);  // `clock` is a thread's, `other` an event's
 }
 
 std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
@@ -205,7 +210,9 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
     case KeyKind::kSpawn:
       break;
     case KeyKind::kJoin:
-      for (uint32_t i = 0; i < width_; ++i) clock[i] = std::max(clock[i], thread_clock_[object][i]);
+      // Entries from width_ on are zero in both clocks. The joined thread is
+      // not the joining one, so the two clocks never overlap.
+      max_into(clock.data(), thread_clock_[object].data(), width_);
       break;
     case KeyKind::kRead: {
       VarHistory& h = var(object);

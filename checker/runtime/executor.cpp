@@ -63,11 +63,12 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
     }
     enabled_.clear();
     bool all_finished = true;
-    for (uint32_t t = 0; t < thread_count_; ++t) {
-      const ThreadState& th = *threads_[t];
-      if (th.finished) continue;
+    const uint32_t count = thread_count_;  // threads below it are all started
+    for (uint32_t t = 0; t < count; ++t) {
+      const RunState state = run_state_[t];
+      if (state == RunState::kFinished) continue;
       all_finished = false;
-      if (th.started && (!may_wait(th.pending) || pending_enabled(th))) enabled_.push_back(t);
+      if (state == RunState::kReady || pending_enabled(*threads_[t])) enabled_.push_back(t);
     }
     if (enabled_.empty()) {
       if (all_finished) {
@@ -123,6 +124,7 @@ uint32_t Executor::start_thread(std::string name, std::function<void(Env&)> body
   th.body = std::move(body);
   th.started = true;
   th.finished = false;
+  run_state_[id] = may_wait(th.pending) ? RunState::kMayWait : RunState::kReady;
   th.fiber.start(stacks_.acquire(), &Executor::thread_entry, &th);
   if (config_.recording) trace_.thread_names.push_back(th.name);
   return id;
@@ -182,6 +184,7 @@ void Executor::resume(uint32_t thread) {
   set_check_failure_handler(nullptr);  // the model thread's handler ends at its switch
   if (th.fiber.finished()) {
     th.finished = true;
+    run_state_[thread] = RunState::kFinished;
     stacks_.release(th.fiber.take_stack());
   }
   current_ = previous;
@@ -195,6 +198,7 @@ void Executor::announce(Operation op) {
   }
   ThreadState& th = current();
   th.pending = op;
+  run_state_[current_] = may_wait(op) ? RunState::kMayWait : RunState::kReady;
   th.fiber.suspend();
   set_check_failure_handler(&throw_model_check_failure);
   if (unwinding_ && std::uncaught_exceptions() == 0) throw Unwind{};

@@ -17,6 +17,7 @@
 // not allocate (apart from what the model itself allocates).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -147,6 +148,11 @@ class Executor final : public Env {
     }
     [[nodiscard]] bool exclusive_available() const { return holder < 0 && readers == 0; }
   };
+  // A started thread's state for the enabled scan, kept next to each other
+  // so that the scan at every step reads one byte per thread: finished, or
+  // pending an operation that is always enabled, or one that may wait (a
+  // lock acquisition or a join, which is_enabled then checks).
+  enum class RunState : uint8_t { kReady, kMayWait, kFinished };
   struct Unwind {};  // thrown inside a fiber to unwind it at the end of an execution
 
   static void thread_entry(Fiber& fiber, void* arg);
@@ -175,6 +181,7 @@ class Executor final : public Env {
   std::vector<std::unique_ptr<ThreadState>> threads_;  // stable addresses for fibers
   uint32_t thread_count_ = 0;
   uint32_t current_ = 0;
+  std::array<RunState, kMaxThreads> run_state_{};  // valid below thread_count_
   std::vector<VarState> vars_;
   std::vector<LockState> locks_;
   std::vector<std::pair<std::string, Invariant>> invariants_;
