@@ -21,6 +21,11 @@ void upsert_per_thread(std::vector<int32_t>& entries, int32_t pos, uint32_t thre
   entries.push_back(pos);
 }
 
+// into[i] = max(into[i], from[i]) for i < n; the arrays must not overlap.
+void max_into(uint32_t* __restrict into, const uint32_t* __restrict from, uint32_t n) {
+  for (uint32_t i = 0; i < n; ++i) into[i] = std::max(into[i], from[i]);
+}
+
 }  // namespace
 
 void DporPolicy::begin_execution() {
@@ -71,7 +76,7 @@ void DporPolicy::join(Clock& clock, int32_t pos) const {
   if (pos < 0) return;
   const uint32_t* other = clock_of(pos);
   const uint32_t width = events_[static_cast<std::size_t>(pos)].width;
-  for (uint32_t i = 0; i < width; ++i) clock[i] = std::max(clock[i], other[i]);
+  max_into(clock.data(), other, width);  // `clock` is a thread's, `other` an event's
 }
 
 std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
@@ -128,7 +133,9 @@ std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
 void DporPolicy::on_step(const StepRecord& record) {
   const uint32_t t = record.thread;
   const auto pos = static_cast<int32_t>(events_.size());
-  Clock clock = thread_clock_[t];
+  // The thread's clock becomes the event's clock in place (analyse never
+  // reads the stepping thread's own entry of thread_clock_ otherwise).
+  Clock& clock = thread_clock_[t];
   const uint32_t index = thread_events_[t]++;
   clock[t] = index + 1;
   analyse(record, clock, pos, record.step >= replay_until_);
@@ -142,14 +149,13 @@ void DporPolicy::on_step(const StepRecord& record) {
   clocks_used_ += width_;
   if (clocks_.size() < clocks_used_) clocks_.resize(std::max(clocks_used_, 2 * clocks_.size()));
   std::copy_n(clock.begin(), width_, clocks_.begin() + offset);
-  thread_clock_[t] = clock;
   if (kind_of(record.key) == KeyKind::kSpawn) {
     const uint32_t child = object_of(record.key);
-    if (thread_clock_.size() <= child) {
+    if (thread_clock_.size() <= child) {  // invalidates `clock`
       thread_clock_.resize(child + 1, Clock{});
       thread_events_.resize(child + 1, 0);
     }
-    thread_clock_[child] = clock;
+    thread_clock_[child] = thread_clock_[t];
     thread_events_[child] = 0;
     width_ = std::max(width_, child + 1);
   }
@@ -204,8 +210,9 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
     case KeyKind::kSpawn:
       break;
     case KeyKind::kJoin:
-      for (uint32_t i = 0; i < kMaxThreads; ++i)
-        clock[i] = std::max(clock[i], thread_clock_[object][i]);
+      // Entries from width_ on are zero in both clocks. The joined thread is
+      // not the joining one, so the two clocks never overlap.
+      max_into(clock.data(), thread_clock_[object].data(), width_);
       break;
     case KeyKind::kRead: {
       VarHistory& h = var(object);

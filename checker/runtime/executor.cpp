@@ -63,9 +63,12 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
     }
     enabled_.clear();
     bool all_finished = true;
-    for (uint32_t t = 0; t < thread_count_; ++t) {
-      if (!threads_[t]->finished) all_finished = false;
-      if (is_enabled(t)) enabled_.push_back(t);
+    const uint32_t count = thread_count_;  // threads below it are all started
+    for (uint32_t t = 0; t < count; ++t) {
+      const RunState state = run_state_[t];
+      if (state == RunState::kFinished) continue;
+      all_finished = false;
+      if (state == RunState::kReady || pending_enabled(*threads_[t])) enabled_.push_back(t);
     }
     if (enabled_.empty()) {
       if (all_finished) {
@@ -121,6 +124,7 @@ uint32_t Executor::start_thread(std::string name, std::function<void(Env&)> body
   th.body = std::move(body);
   th.started = true;
   th.finished = false;
+  run_state_[id] = may_wait(th.pending) ? RunState::kMayWait : RunState::kReady;
   th.fiber.start(stacks_.acquire(), &Executor::thread_entry, &th);
   if (config_.recording) trace_.thread_names.push_back(th.name);
   return id;
@@ -180,6 +184,7 @@ void Executor::resume(uint32_t thread) {
   set_check_failure_handler(nullptr);  // the model thread's handler ends at its switch
   if (th.fiber.finished()) {
     th.finished = true;
+    run_state_[thread] = RunState::kFinished;
     stacks_.release(th.fiber.take_stack());
   }
   current_ = previous;
@@ -193,6 +198,7 @@ void Executor::announce(Operation op) {
   }
   ThreadState& th = current();
   th.pending = op;
+  run_state_[current_] = may_wait(op) ? RunState::kMayWait : RunState::kReady;
   th.fiber.suspend();
   set_check_failure_handler(&throw_model_check_failure);
   if (unwinding_ && std::uncaught_exceptions() == 0) throw Unwind{};
@@ -211,6 +217,10 @@ void Executor::unwind_all() {
 bool Executor::is_enabled(uint32_t thread) const {
   const ThreadState& th = *threads_[thread];
   if (!th.started || th.finished) return false;
+  return pending_enabled(th);
+}
+
+bool Executor::pending_enabled(const ThreadState& th) const {
   if (const auto* op = std::get_if<LockOp>(&th.pending)) {
     const LockState& l = locks_[op->lock.index];
     if (op->mode == LockMode::kShared) return l.shared_available();

@@ -17,6 +17,7 @@
 // not allocate (apart from what the model itself allocates).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -147,6 +148,11 @@ class Executor final : public Env {
     }
     [[nodiscard]] bool exclusive_available() const { return holder < 0 && readers == 0; }
   };
+  // A started thread's state for the enabled scan, kept next to each other
+  // so that the scan at every step reads one byte per thread: finished, or
+  // pending an operation that is always enabled, or one that may wait (a
+  // lock acquisition or a join, which is_enabled then checks).
+  enum class RunState : uint8_t { kReady, kMayWait, kFinished };
   struct Unwind {};  // thrown inside a fiber to unwind it at the end of an execution
 
   static void thread_entry(Fiber& fiber, void* arg);
@@ -154,6 +160,8 @@ class Executor final : public Env {
   uint32_t start_thread(std::string name, std::function<void(Env&)> body);
   void resume(uint32_t thread);
   void announce(Operation op);
+  // is_enabled for a started, unfinished thread: whether its pending operation can go.
+  [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
   void perform(const Decision& decision, SchedulingPolicy& policy);
   uint64_t perform_lock_op(ThreadState& th, const Operation& op, bool& stop);
   void acquire(ThreadState& th, LockId lock, LockMode mode);
@@ -173,6 +181,7 @@ class Executor final : public Env {
   std::vector<std::unique_ptr<ThreadState>> threads_;  // stable addresses for fibers
   uint32_t thread_count_ = 0;
   uint32_t current_ = 0;
+  std::array<RunState, kMaxThreads> run_state_{};  // valid below thread_count_
   std::vector<VarState> vars_;
   std::vector<LockState> locks_;
   std::vector<std::pair<std::string, Invariant>> invariants_;

@@ -5,7 +5,9 @@
 // makes the compiler point at every std::visit that must handle it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <variant>
 
 #include "checker/runtime/env.hpp"
@@ -58,5 +60,17 @@ struct YieldOp {};
 
 using Operation = std::variant<LoadOp, StoreOp, RmwOperation, CasOp, LockOp, TryLockOp, UnlockOp,
                                SpawnOp, JoinOp, ChooseOp, YieldOp>;
+
+// Variant indices of the operations a thread can wait at (Operation::index()).
+inline constexpr std::size_t kLockOpIndex = 4;
+inline constexpr std::size_t kJoinOpIndex = 8;
+static_assert(std::is_same_v<std::variant_alternative_t<kLockOpIndex, Operation>, LockOp>);
+static_assert(std::is_same_v<std::variant_alternative_t<kJoinOpIndex, Operation>, JoinOp>);
+
+// Whether `op` may have to wait (a lock acquisition or a join); every other
+// operation is always enabled. O(1), no std::visit.
+inline bool may_wait(const Operation& op) {
+  return op.index() == kLockOpIndex || op.index() == kJoinOpIndex;
+}
 
 }  // namespace protmc::checker
