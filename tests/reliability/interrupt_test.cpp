@@ -139,6 +139,46 @@ TEST_F(Interrupt, ARunOfScenariosStopsCleanlyReportsEverythingAndWritesItsTraces
   }
 }
 
+// A scenario that runs until interrupted: two faults and a move under the
+// random strategy (which never exhausts), tagged for the gate.
+void write_endless_scenario(const fs::path& path) {
+  std::ofstream(path) << R"({"name": "endless", "kernel": "v5.6", "platform": {"sev": true},
+  "mapping": {"driver": "ttm", "pages": 2}, "bo": {"placement": "vram"},
+  "threads": [{"name": "cpu0", "ops": [{"op": "fault", "page": 0}]},
+              {"name": "cpu1", "ops": [{"op": "fault", "page": 1, "write": true}]},
+              {"name": "evict", "ops": [{"op": "bo_move", "to": "system"}]}],
+  "explore": {"strategy": "random", "max_executions": 1000000000, "time_limit_s": 3600},
+  "tags": ["gate"]})";
+}
+
+TEST_F(Interrupt, AMatrixStopsCleanlyAndPrintsItsTableAndSummary) {
+  write_endless_scenario(dir_ / "endless.json");
+  const int status = interrupt_after({"matrix", dir_.string()}, std::chrono::milliseconds(500));
+  EXPECT_LT(stopped_after_, std::chrono::seconds(10));
+  // Interrupted explorations are incomplete; with no expectation stated, an
+  // incomplete result differs from the implied pass.
+  EXPECT_EQ(status, 1) << out_ << err_;
+  EXPECT_NE(out_.find("endless "), std::string::npos) << out_;
+  EXPECT_NE(out_.find("incomplete"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("5 results, "), std::string::npos) << out_;
+}
+
+TEST_F(Interrupt, AGateStopsCleanlyAndSaysIncomplete) {
+  write_endless_scenario(dir_ / "endless.json");
+  const fs::path junit = dir_ / "gate.xml";
+  const int status = interrupt_after(
+      {"gate", dir_.string(), "--proposal", "write-once", "--junit", junit.string()},
+      std::chrono::milliseconds(500));
+  EXPECT_LT(stopped_after_, std::chrono::seconds(10));
+  EXPECT_EQ(status, 3) << out_ << err_;
+  EXPECT_NE(out_.find("gate INCOMPLETE: 1 test cases, 0 pass, 0 violation, 1 incomplete"),
+            std::string::npos)
+      << out_;
+  EXPECT_NE(
+      protmc_test::read_file(junit.string()).find("<skipped message=\"incomplete: interrupted"),
+      std::string::npos);
+}
+
 TEST_F(Interrupt, ARunOfAProgramStopsCleanlyWithItsStatistics) {
   const int status = interrupt_after({"run", "--program", "readers", "--strategy", "random"},
                                      std::chrono::milliseconds(300));
