@@ -55,20 +55,11 @@ namespace {
 // (read).
 vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t fault_page_size) {
   return ttm_bo_vm_fault_around(env, ttm, vmf, [&] {
-    vm_fault_t ret = ttm_bo_vm_fault_idle(env, ttm, vmf);
-    if (ret != 0) return ret;
-    const TtmPlacement mem = ttm_bo_read_mem(env, ttm);
-    const uint32_t man = ttm_mem_reg_of(mem).mem_type;
-    ttm_mem_io_lock(env, ttm, man);
-    const uint64_t page_offset = ttm_bo_page_offset(ttm, vmf.address);
-    if (page_offset >= ttm.num_pages) {
-      ret = VM_FAULT_SIGBUS;
-    } else {
-      ret = ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, TTM_BO_VM_NUM_PREFAULT,
-                                      fault_page_size);
-    }
-    ttm_mem_io_unlock(env, ttm, man);
-    return ret;
+    return ttm_bo_vm_fault_reserved_frame(
+        env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset) {
+          return ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, TTM_BO_VM_NUM_PREFAULT,
+                                           fault_page_size);
+        });
   });
 }
 

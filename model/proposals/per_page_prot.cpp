@@ -51,39 +51,25 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
                                     uint64_t num_prefault, uint64_t fault_page_size) {
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
-  // [fault_reserve_notify: not modelled]
-  if (const vm_fault_t idle = ttm_bo_vm_fault_idle(env, ttm, vmf); idle != 0) return idle;
-  const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
-  const uint32_t man = ttm_mem_reg_of(mem).mem_type;
-  vm_fault_t ret = VM_FAULT_NOPAGE;
-  ttm_mem_io_lock(env, ttm, man);
-  const uint64_t address = vmf.address;
-  const uint64_t page_offset = ttm_bo_page_offset(ttm, address);
-  if (page_offset >= ttm.num_pages) {
-    ret = VM_FAULT_SIGBUS;
-  } else {
-    prot = ttm_io_prot(ttm, mem, prot);
-    const bool is_iomem = ttm_mem_reg_of(mem).bus_is_iomem;
-    if (is_iomem) prot = x86::pgprot_decrypted(prot);
-    if (fault_page_size != 1) {
-      const bool write = vmf.flags & FAULT_FLAG_WRITE;
-      ret = ttm_bo_vm_insert_huge(env, ttm, mem, address, page_offset, fault_page_size,
+  return ttm_bo_vm_fault_reserved_frame(
+      env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset) -> vm_fault_t {
+        prot = ttm_bo_vm_prot(ttm, mem, prot);
+        if (fault_page_size != 1) {
+          const bool write = vmf.flags & FAULT_FLAG_WRITE;
+          return ttm_bo_vm_insert_huge(env, ttm, mem, vmf.address, page_offset, fault_page_size,
+                                       [&](uint64_t at, uint64_t pfn) {
+                                         return vmf_insert_pfn_pmd_prot(env, mm, at, pfn,
+                                                                        /*devmap=*/true, prot,
+                                                                        write);
+                                       });
+        }
+        return ttm_bo_vm_prefault(ttm, mem, vmf.address, page_offset, num_prefault,
                                   [&](uint64_t at, uint64_t pfn) {
-                                    return vmf_insert_pfn_pmd_prot(env, mm, at, pfn,
-                                                                   /*devmap=*/true, prot, write);
+                                    return mm.vma.kind == VmaKind::kMixedMap
+                                               ? vmf_insert_mixed_prot(env, mm, at, pfn, prot)
+                                               : vmf_insert_pfn_prot(env, mm, at, pfn, prot);
                                   });
-    } else {
-      ret = ttm_bo_vm_prefault(ttm, mem, address, page_offset, num_prefault,
-                               [&](uint64_t at, uint64_t pfn) {
-                                 if (mm.vma.kind == VmaKind::kMixedMap) {
-                                   return vmf_insert_mixed_prot(env, mm, at, pfn, prot);
-                                 }
-                                 return vmf_insert_pfn_prot(env, mm, at, pfn, prot);
-                               });
-    }
-  }
-  ttm_mem_io_unlock(env, ttm, man);
-  return ret;
+      });
 }
 
 namespace {

@@ -83,29 +83,18 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
   const LockId vm_prot_lock = vm_prot_lock_of(mm);
-  // [fault_reserve_notify: not modelled]
-  if (const vm_fault_t idle = ttm_bo_vm_fault_idle(env, ttm, vmf); idle != 0) return idle;
-  const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
-  const uint32_t man = ttm_mem_reg_of(mem).mem_type;
-  vm_fault_t ret = VM_FAULT_NOPAGE;
-  ttm_mem_io_lock(env, ttm, man);
-  const uint64_t address = vmf.address;
-  const uint64_t page_offset = ttm_bo_page_offset(ttm, address);
-  if (page_offset >= ttm.num_pages) {
-    ret = VM_FAULT_SIGBUS;
-  } else {
+  return ttm_bo_vm_fault_reserved_frame(env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset) {
     env.lock(vm_prot_lock);
     const vm_flags_t vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
-    x86::pgprot_t prot = x86::vm_get_page_prot(vm_flags, mm.sev_active);
-    prot = ttm_io_prot(ttm, mem, prot);
-    if (ttm_mem_reg_of(mem).bus_is_iomem) prot = x86::pgprot_decrypted(prot);
+    const x86::pgprot_t prot =
+        ttm_bo_vm_prot(ttm, mem, x86::vm_get_page_prot(vm_flags, mm.sev_active));
     env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
     if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
-    ret = ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, num_prefault, fault_page_size);
+    const vm_fault_t ret =
+        ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, num_prefault, fault_page_size);
     env.unlock(vm_prot_lock);
-  }
-  ttm_mem_io_unlock(env, ttm, man);
-  return ret;
+    return ret;
+  });
 }
 
 // ttm_bo_vm_fault() (ttm_bo_vm.c, v5.4 form) around

@@ -34,29 +34,16 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
                                     uint64_t num_prefault, uint64_t fault_page_size) {
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
-  // [fault_reserve_notify: not modelled]
-  if (const vm_fault_t idle = ttm_bo_vm_fault_idle(env, ttm, vmf); idle != 0) return idle;
-  const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
-  const uint32_t man = ttm_mem_reg_of(mem).mem_type;
-  vm_fault_t ret = VM_FAULT_NOPAGE;
-  ttm_mem_io_lock(env, ttm, man);
-  const uint64_t address = vmf.address;
-  const uint64_t page_offset = ttm_bo_page_offset(ttm, address);
-  if (page_offset >= ttm.num_pages) {
-    ret = VM_FAULT_SIGBUS;
-  } else {
-    prot = ttm_io_prot(ttm, mem, prot);
-    const bool is_iomem = ttm_mem_reg_of(mem).bus_is_iomem;
-    if (is_iomem) prot = x86::pgprot_decrypted(prot);
+  return ttm_bo_vm_fault_reserved_frame(env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset) {
+    prot = ttm_bo_vm_prot(ttm, mem, prot);
     {
       FunctionScope write(env, "WRITE_ONCE(vma->vm_page_prot)");
       env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
       if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
     }
-    ret = ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, num_prefault, fault_page_size);
-  }
-  ttm_mem_io_unlock(env, ttm, man);
-  return ret;
+    return ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, num_prefault,
+                                     fault_page_size);
+  });
 }
 
 namespace {

@@ -94,6 +94,12 @@ vm_fault_t ttm_bo_vm_fault_idle(Env& env, const TtmState& ttm, const VmFault& vm
   return 0;
 }
 
+x86::pgprot_t ttm_bo_vm_prot(const TtmState& ttm, TtmPlacement mem, x86::pgprot_t prot) {
+  prot = ttm_io_prot(ttm, mem, prot);
+  if (ttm_mem_reg_of(mem).bus_is_iomem) prot = x86::pgprot_decrypted(prot);
+  return prot;
+}
+
 vm_fault_t ttm_bo_vm_insert_from_vma(Env& env, const TtmState& ttm, TtmPlacement mem,
                                      const VmFault& vmf, uint64_t page_offset,
                                      uint64_t num_prefault, uint64_t fault_page_size) {

@@ -141,4 +141,36 @@ vm_fault_t ttm_bo_vm_insert_huge(Env& env, const TtmState& ttm, TtmPlacement mem
   return VM_FAULT_NOPAGE;
 }
 
+// The frame of ttm_bo_vm_fault_reserved() (ttm_bo_vm.c, v5.4-v5.7) that every
+// proposal shares around its own prot and insertion, `body(mem, page_offset)`:
+//   ret = ttm_bo_vm_fault_idle(bo, vmf); if (unlikely(ret != 0)) return ret;
+//   err = ttm_mem_io_lock(man, true); ...
+//   page_offset = ...;
+//   if (unlikely(page_offset >= bo->num_pages)) { ret = VM_FAULT_SIGBUS; goto out_io_unlock; }
+//   ret = <body>;
+// out_io_unlock: ttm_mem_io_unlock(man); return ret;
+// bo->mem is read once, plainly, under resv. Locks held on entry: mmap_sem
+// (read), resv; `body` runs with io_reserve_mutex held too.
+template <typename Body>
+vm_fault_t ttm_bo_vm_fault_reserved_frame(Env& env, const TtmState& ttm, const VmFault& vmf,
+                                          Body&& body) {
+  // [fault_reserve_notify: not modelled]
+  vm_fault_t ret = ttm_bo_vm_fault_idle(env, ttm, vmf);
+  if (ret != 0) return ret;
+  const TtmPlacement mem = ttm_bo_read_mem(env, ttm);
+  const uint32_t man = ttm_mem_reg_of(mem).mem_type;
+  ttm_mem_io_lock(env, ttm, man);
+  const uint64_t page_offset = ttm_bo_page_offset(ttm, vmf.address);
+  ret = page_offset >= ttm.num_pages ? VM_FAULT_SIGBUS : body(mem, page_offset);
+  ttm_mem_io_unlock(env, ttm, man);
+  return ret;
+}
+
+// The prot a v5.4-v5.7 fault inserts with, from the base prot:
+//   prot = ttm_io_prot(bo->mem.placement, prot);
+//   if (bo->mem.bus.is_iomem) prot = pgprot_decrypted(prot);  /* Iomem should not be marked
+//   encrypted */
+// Pure.
+x86::pgprot_t ttm_bo_vm_prot(const TtmState& ttm, TtmPlacement mem, x86::pgprot_t prot);
+
 }  // namespace protmc::model
