@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "support/run_protmc.hpp"
+#include "support/temp_dir_test.hpp"
 
 namespace {
 
@@ -179,24 +180,10 @@ class XmlReader {
   size_t pos_ = 0;
 };
 
-class MatrixGate : public testing::Test {
+class MatrixGate : public protmc_test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::path(testing::TempDir()) /
-           ("protmc_mg_dir_" + std::to_string(getpid()) + "_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string write(const std::string& name, const std::string& text) {
-    const std::filesystem::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path.string();
-  }
   std::string dir() const { return "'" + dir_.string() + "'"; }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::filesystem::path dir_;
 };
 
 // mprotect after a fault on VRAM under SEV, v5.3, fake-vma: a pte-attributes

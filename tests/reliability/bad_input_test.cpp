@@ -16,6 +16,7 @@
 
 #include "fuzz/diagnostics_check.hpp"
 #include "support/run_protmc.hpp"
+#include "support/temp_dir_test.hpp"
 #include "tools/scenario/loader.hpp"
 #include "tools/trace/trace_file.hpp"
 
@@ -58,22 +59,8 @@ std::vector<fs::path> files_in(const fs::path& dir) {
   return ::testing::AssertionSuccess();
 }
 
-class BadInput : public testing::Test {
+class BadInput : public protmc_test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(testing::TempDir()) /
-           ("protmc_bad_" + std::to_string(getpid()) + "_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path write(const std::string& name, const std::string& text) {
-    const fs::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
   RunResult protmc(const std::string& args) {
     return protmc_test::run_protmc_to(args, (dir_ / "stdout").string(), (dir_ / "stderr").string());
   }
@@ -85,8 +72,6 @@ class BadInput : public testing::Test {
     EXPECT_TRUE(all_positioned(r.err)) << text;
     EXPECT_NE(r.err.find(message_part), std::string::npos) << text << "\n" << r.err;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(BadInput, FuzzRegressionScenariosGivePositionedDiagnosticsAndNoCrash) {

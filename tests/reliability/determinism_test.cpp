@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/run_protmc.hpp"
+#include "support/temp_dir_test.hpp"
 
 namespace {
 
@@ -52,17 +53,8 @@ std::vector<fs::path> json_files(const fs::path& dir) {
   return files;
 }
 
-class Determinism : public testing::Test {
+class Determinism : public protmc_test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(testing::TempDir()) /
-           ("protmc_det_" + std::to_string(getpid()) + "_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   RunResult protmc(const std::string& args) {
     return protmc_test::run_protmc_to(args, (dir_ / "stdout").string(), (dir_ / "stderr").string());
   }
@@ -85,8 +77,6 @@ class Determinism : public testing::Test {
     EXPECT_EQ(r.status, 0) << trace << "\n" << r.out << r.err;
     EXPECT_NE(r.out.find("reproduced: " + property), std::string::npos) << trace << "\n" << r.out;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(Determinism, TheBatteryGivesIdenticalResultsAndTracesTwice) {

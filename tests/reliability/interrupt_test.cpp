@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "support/run_protmc.hpp"
+#include "support/temp_dir_test.hpp"
 
 extern char** environ;
 
@@ -45,17 +46,8 @@ bool catches_sigint(pid_t pid) {
   return false;
 }
 
-class Interrupt : public testing::Test {
+class Interrupt : public protmc_test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(testing::TempDir()) /
-           ("protmc_int_" + std::to_string(getpid()) + "_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Starts protmc with `args`, waits until it catches SIGINT and then
   // `running` longer, sends SIGINT and waits (at most 60 s) for it to exit.
   // Returns its exit status (128 + signal when killed); stdout and stderr
@@ -103,7 +95,6 @@ class Interrupt : public testing::Test {
     return WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
   }
 
-  fs::path dir_;
   std::string out_;
   std::string err_;
   Clock::duration stopped_after_{};

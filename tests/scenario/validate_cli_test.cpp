@@ -8,6 +8,7 @@
 #include <string>
 
 #include "support/run_protmc.hpp"
+#include "support/temp_dir_test.hpp"
 
 namespace {
 
@@ -19,22 +20,8 @@ using protmc_test::RunResult;
 // Runs `protmc ARGS` (ARGS is shell text) and captures everything.
 RunResult protmc(const std::string& args) { return protmc_test::run_protmc(args, "validate"); }
 
-class ValidateCli : public testing::Test {
+class ValidateCli : public protmc_test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::path(testing::TempDir()) /
-           ("protmc_validate_dir_" + std::to_string(getpid()) + "_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string write(const std::string& name, const std::string& text) {
-    const std::filesystem::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path.string();
-  }
-  std::filesystem::path dir_;
 };
 
 TEST_F(ValidateCli, ValidFileIsOkWithStatusZero) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "support/run_protmc.hpp"
+#include "support/temp_dir_test.hpp"
 
 namespace {
 
@@ -33,17 +34,8 @@ void write_file(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-class TraceCli : public testing::Test {
+class TraceCli : public protmc_test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(testing::TempDir()) /
-           ("protmc_trace_" + std::to_string(getpid()) + "_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Runs `protmc ARGS` (ARGS is shell text) with stdout and stderr captured
   // in dir_.
   RunResult protmc(const std::string& args) {
@@ -71,8 +63,6 @@ class TraceCli : public testing::Test {
     write_file(out, trace.dump(2));
     return out;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(TraceCli, RunWritesOneTracePerFindingAndJsonGivesItsPath) {
