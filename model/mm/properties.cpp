@@ -96,9 +96,15 @@ std::optional<std::string> check_pte_permission(const Env& env, const MmState& m
   return std::nullopt;
 }
 
-void install_mm_properties(Env& env, const std::shared_ptr<const MmState>& mm) {
-  env.add_invariant(kPteAttributes, [mm](const Env& e) { return check_pte_attributes(e, *mm); });
-  env.add_invariant(kPtePermission, [mm](const Env& e) { return check_pte_permission(e, *mm); });
+void install_mm_properties(Env& env, const std::shared_ptr<const MmState>& mm, bool pte_attributes,
+                           bool pte_permission) {
+  if (!pte_attributes && !pte_permission) return;
+  if (pte_attributes) {
+    env.add_invariant(kPteAttributes, [mm](const Env& e) { return check_pte_attributes(e, *mm); });
+  }
+  if (pte_permission) {
+    env.add_invariant(kPtePermission, [mm](const Env& e) { return check_pte_permission(e, *mm); });
+  }
   for (VarId v : mm->pmd) env.watch(v);
   for (VarId v : mm->pte) env.watch(v);
   for (VarId v : mm->pfn_owner) env.watch(v);

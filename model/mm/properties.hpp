@@ -30,8 +30,10 @@ inline constexpr const char* kKernelBug = "kernel-bug";
 std::optional<std::string> check_pte_attributes(const Env& env, const MmState& mm);
 std::optional<std::string> check_pte_permission(const Env& env, const MmState& mm);
 
-// add_invariant for both properties and watch every variable they read.
+// add_invariant for the selected properties (both by default) and watch every
+// variable they read; nothing when neither is selected.
 // Call once, in the main thread, after make_mm_state.
-void install_mm_properties(Env& env, const std::shared_ptr<const MmState>& mm);
+void install_mm_properties(Env& env, const std::shared_ptr<const MmState>& mm,
+                           bool pte_attributes = true, bool pte_permission = true);
 
 }  // namespace protmc::model

@@ -74,23 +74,10 @@ std::string op_unsupported(const ScenarioConfig& config, const ScenarioOp& op,
       op);
 }
 
-// The selected mm properties as invariants, watching what they read (as
-// install_mm_properties() does for both).
+// The selected mm properties as invariants, watching what they read.
 void install_selected_properties(Env& env, const std::shared_ptr<const MmState>& mm,
                                  const ScenarioConfig& config) {
-  if (!config.check_pte_attributes && !config.check_pte_permission) return;
-  if (config.check_pte_attributes) {
-    env.add_invariant(kPteAttributes, [mm](const Env& e) { return check_pte_attributes(e, *mm); });
-  }
-  if (config.check_pte_permission) {
-    env.add_invariant(kPtePermission, [mm](const Env& e) { return check_pte_permission(e, *mm); });
-  }
-  for (VarId v : mm->pmd) env.watch(v);
-  for (VarId v : mm->pte) env.watch(v);
-  for (VarId v : mm->pfn_owner) env.watch(v);
-  for (VarId v : mm->pfn_kind) env.watch(v);
-  for (VarId v : mm->expected_pfn) env.watch(v);
-  env.watch(mm->committed_vm_flags);
+  install_mm_properties(env, mm, config.check_pte_attributes, config.check_pte_permission);
 }
 
 // mmap(2) of a file opened read-write: VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC,
