@@ -47,7 +47,7 @@ vm_fault_t wp_huge_pmd(Env& env, const MmState& mm, VmFault& vmf,
                        const HugeFaultHandler& huge_fault) {
   FunctionScope scope(env, "wp_huge_pmd");
   if (huge_fault) return huge_fault(env, vmf);
-  __split_huge_pmd(env, mm, mm.pmd_index(vmf.address), vmf.address);
+  __split_huge_pmd(env, mm, vmf.vma.vma(), mm.pmd_index(vmf.address), vmf.address);
   return VM_FAULT_FALLBACK;
 }
 
@@ -56,6 +56,10 @@ vm_fault_t wp_huge_pmd(Env& env, const MmState& mm, VmFault& vmf,
 // handle_mm_fault() (mm/memory.c, v5.7), for a driver VMA (vm_ops->fault
 // set, no ->map_pages):
 //   __handle_mm_fault:
+//     struct vm_fault vmf = { .vma = vma, .address = address & PAGE_MASK, .flags = flags,
+//                             .pgoff = linear_page_index(vma, address), ... };
+//       (linear_page_index(): ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff:
+//        a plain load of vm_pgoff; vm_start as find_vma() read it)
 //     vmf.pmd = pmd_alloc(mm, vmf.pud, address);
 //     if (pmd_none(*vmf.pmd) && __transparent_hugepage_enabled(vma)) {
 //       ret = create_huge_pmd(&vmf);      /* ->huge_fault(vmf, PE_SIZE_PMD) or FALLBACK */
@@ -86,6 +90,8 @@ vm_fault_t wp_huge_pmd(Env& env, const MmState& mm, VmFault& vmf,
 vm_fault_t handle_mm_fault(Env& env, const MmState& mm, VmFault& vmf, const FaultHandler& fault,
                            const HugeFaultHandler& huge_fault) {
   FunctionScope scope(env, "handle_mm_fault");
+  vmf.pgoff = vmf.address - vmf.vma.vm_start +
+              env.load(vmf.vma.vma().vm_pgoff, Access::kPlain);  // linear_page_index()
   const uint32_t slot = mm.pmd_index(vmf.address);
   x86::pmd_t pmd = pmdp_get(env, mm, slot);
   if (x86::pmd_none(pmd) && mm.transparent_hugepage) {
@@ -117,7 +123,11 @@ vm_fault_t handle_mm_fault(Env& env, const MmState& mm, VmFault& vmf, const Faul
 //           (| FAULT_FLAG_WRITE);
 // retry:
 //   down_read(&mm->mmap_sem);
-//   vma = find_vma(mm, address);  if (!vma || ...) { bad_area(); return; }
+//   vma = find_vma(mm, address);
+//   if (unlikely(!vma)) { bad_area(); return; }
+//   if (likely(vma->vm_start <= address)) goto good_area;
+//   if (unlikely(!(vma->vm_flags & VM_GROWSDOWN))) { bad_area(); return; }   (never GROWSDOWN)
+// good_area:
 //   if (unlikely(access_error(hw_error_code, vma))) { bad_area_access_error(); return; }
 //   fault = handle_mm_fault(vma, address, flags);
 //   if (unlikely(fault & VM_FAULT_RETRY)) {
@@ -138,18 +148,19 @@ vm_fault_t do_user_addr_fault(Env& env, const MmState& mm, uint64_t address, boo
   if (write) flags |= FAULT_FLAG_WRITE;
   for (;;) {
     env.lock(mm.mmap_sem, LockMode::kShared);
-    if (address < mm.vma.vm_start || address >= mm.vma.vm_end) {
+    const std::optional<VmaView> vma = find_vma(env, mm, address);
+    if (!vma || vma->vm_start > address) {
       env.unlock(mm.mmap_sem, LockMode::kShared);
       return VM_FAULT_SIGSEGV;  // bad_area()
     }
-    const vm_flags_t vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
+    const vm_flags_t vm_flags = env.load(vma->vma().vm_flags, Access::kPlain);
     const bool access_error =
         write ? !(vm_flags & VM_WRITE) : !(vm_flags & (VM_READ | VM_EXEC | VM_WRITE));
     if (access_error) {
       env.unlock(mm.mmap_sem, LockMode::kShared);
       return VM_FAULT_SIGSEGV;  // bad_area_access_error()
     }
-    VmFault vmf{address, flags};
+    VmFault vmf{address, flags, *vma, 0};
     const vm_fault_t ret = handle_mm_fault(env, mm, vmf, fault, huge_fault);
     if (ret & VM_FAULT_RETRY) {
       if (flags & FAULT_FLAG_ALLOW_RETRY) {

@@ -33,8 +33,10 @@ inline constexpr vm_fault_t VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM
 
 // struct vm_fault: the fields the model's handlers use.
 struct VmFault {
-  uint64_t address = 0;  // page index in the VMA
+  uint64_t address = 0;  // page index in the mapping
   uint32_t flags = 0;    // FAULT_FLAG_*
+  VmaView vma;           // vmf->vma: the VMA find_vma() found, with its range
+  uint64_t pgoff = 0;    // vmf->pgoff: linear_page_index(vma, address)
 };
 
 // vma->vm_ops->fault. Called with mmap_sem held for read.
@@ -61,11 +63,12 @@ vm_fault_t handle_mm_fault(Env& env, const MmState& mm, VmFault& vmf, const Faul
                            const HugeFaultHandler& huge_fault = {});
 
 // do_user_addr_fault() (arch/x86/mm/fault.c, v5.3) for a user access to page
-// `address`: down_read(mmap_sem), find_vma, access_error (a plain read of
-// vma->vm_flags), handle_mm_fault, then on VM_FAULT_RETRY retry once with
-// FAULT_FLAG_TRIED; up_read(mmap_sem) unless the handler dropped it. Returns
-// the last handle_mm_fault() result, or VM_FAULT_SIGSEGV for a bad access
-// (address outside the VMA, write without VM_WRITE, read without access).
+// `address`: down_read(mmap_sem), find_vma (the VMA becomes vmf->vma),
+// access_error (a plain read of vma->vm_flags), handle_mm_fault, then on
+// VM_FAULT_RETRY retry once with FAULT_FLAG_TRIED; up_read(mmap_sem) unless
+// the handler dropped it. Returns the last handle_mm_fault() result, or
+// VM_FAULT_SIGSEGV for a bad access (no VMA at the address, write without
+// VM_WRITE, read without access).
 // Locks held on entry: none.
 vm_fault_t do_user_addr_fault(Env& env, const MmState& mm, uint64_t address, bool write,
                               const FaultHandler& fault, const HugeFaultHandler& huge_fault = {});

@@ -9,6 +9,13 @@
 // _prot variant of v5.7 were NOT read from the index in this session: written
 // from the v5.3 code as remembered; to be checked against the real tree.
 //
+// The range checks "addr < vma->vm_start || addr >= vma->vm_end" use the
+// faulting VMA's range as the fault entry read it (VmaView: a part of a split
+// mapping has its own range, which cannot change under mmap_sem). vmf_insert_pfn_pmd_prot() checks
+// only the huge page's first address against the VMA, as the kernel does (verified since against a
+// v5.8-era mm/huge_memory.c: "unsigned long addr = vmf->address & PMD_MASK; ... if (addr <
+// vma->vm_start || addr >= vma->vm_end) return VM_FAULT_SIGBUS;").
+//
 // Simplified: the BUG_ON checks on VM_PFNMAP/VM_MIXEDMAP use the VMA's
 // constant kind (those bits never change after mmap); pfn_modify_allowed()
 // (L1TF) always allows; the mkwrite variants are not modelled; an inserted
@@ -34,12 +41,22 @@ std::string hex(uint64_t v) {
 
 }  // namespace
 
-VmAreaCopy copy_vma(Env& env, const MmState& mm) {
+VmAreaCopy copy_vma(Env& env, const VmAreaStruct& vma) {
   VmAreaCopy copy;
-  copy.vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
-  copy.vm_page_prot = x86::pgprot_t{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  copy.vm_flags = env.load(vma.vm_flags, Access::kPlain);
+  copy.vm_page_prot = x86::pgprot_t{env.load(vma.vm_page_prot, Access::kPlain)};
   return copy;
 }
+
+namespace {
+
+// "if (addr < vma->vm_start || addr >= vma->vm_end)": the range the caller
+// read under mmap_sem (VmaView).
+bool outside_vma(const VmaView& vma, uint64_t addr) {
+  return addr < vma.vm_start || addr >= vma.vm_end;
+}
+
+}  // namespace
 
 // track_pfn_insert() (arch/x86/mm/pat.c, v5.3). Locks on entry: the caller's.
 x86::pgprot_t track_pfn_insert(Env& env, const MmState& mm, x86::pgprot_t prot, uint64_t pfn) {
@@ -83,15 +100,15 @@ vm_fault_t insert_pfn(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
 //   track_pfn_insert(vma, &pgprot, __pfn_to_pfn_t(pfn, PFN_DEV));
 //   return insert_pfn(vma, addr, __pfn_to_pfn_t(pfn, PFN_DEV), pgprot, false);
 // Locks held on entry: the fault path's.
-vm_fault_t vmf_insert_pfn_prot(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
-                               x86::pgprot_t pgprot) {
+vm_fault_t vmf_insert_pfn_prot(Env& env, const MmState& mm, const VmaView& vma, uint64_t addr,
+                               uint64_t pfn, x86::pgprot_t pgprot) {
   FunctionScope scope(env, "vmf_insert_pfn_prot");
-  if (mm.vma_is_anonymous()) {
+  if (vma_is_anonymous(vma.vma())) {
     env.fail("kernel-bug",
              "BUG_ON(!(vma->vm_flags & (VM_PFNMAP|VM_MIXEDMAP))) in "
              "vmf_insert_pfn_prot()");
   }
-  if (addr < mm.vma.vm_start || addr >= mm.vma.vm_end) return VM_FAULT_SIGBUS;
+  if (outside_vma(vma, addr)) return VM_FAULT_SIGBUS;
   pgprot = track_pfn_insert(env, mm, pgprot, pfn);
   return insert_pfn(env, mm, addr, pfn, pgprot);
 }
@@ -99,17 +116,19 @@ vm_fault_t vmf_insert_pfn_prot(Env& env, const MmState& mm, uint64_t addr, uint6
 // vmf_insert_pfn() (mm/memory.c, v5.3):
 //   return vmf_insert_pfn_prot(vma, addr, pfn, vma->vm_page_prot);
 // The read of vma->vm_page_prot is plain. Locks held on entry: the fault path's.
-vm_fault_t vmf_insert_pfn(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn) {
-  FunctionScope scope(env, "vmf_insert_pfn");
-  const x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
-  return vmf_insert_pfn_prot(env, mm, addr, pfn, prot);
-}
-
-// vmf_insert_pfn(&cvma, ...): the same through a stack copy of the VMA.
-vm_fault_t vmf_insert_pfn(Env& env, const MmState& mm, const VmAreaCopy& cvma, uint64_t addr,
+vm_fault_t vmf_insert_pfn(Env& env, const MmState& mm, const VmaView& vma, uint64_t addr,
                           uint64_t pfn) {
   FunctionScope scope(env, "vmf_insert_pfn");
-  return vmf_insert_pfn_prot(env, mm, addr, pfn, cvma.vm_page_prot);
+  const x86::pgprot_t prot{env.load(vma.vma().vm_page_prot, Access::kPlain)};
+  return vmf_insert_pfn_prot(env, mm, vma, addr, pfn, prot);
+}
+
+// vmf_insert_pfn(&cvma, ...): the same through a stack copy of the VMA (the
+// copy's vm_start/vm_end are the VMA's, as read under the fault's mmap_sem).
+vm_fault_t vmf_insert_pfn(Env& env, const MmState& mm, const VmaView& vma, const VmAreaCopy& cvma,
+                          uint64_t addr, uint64_t pfn) {
+  FunctionScope scope(env, "vmf_insert_pfn");
+  return vmf_insert_pfn_prot(env, mm, vma, addr, pfn, cvma.vm_page_prot);
 }
 
 namespace {
@@ -119,17 +138,17 @@ namespace {
 //   if (addr < vma->vm_start || addr >= vma->vm_end) return VM_FAULT_SIGBUS;
 //   track_pfn_insert(vma, &pgprot, pfn);
 //   ... pte_special: return insert_pfn(vma, addr, pfn, pgprot, mkwrite);
-vm_fault_t __vm_insert_mixed(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
-                             x86::pgprot_t pgprot) {
+vm_fault_t __vm_insert_mixed(Env& env, const MmState& mm, const VmaView& vma, uint64_t addr,
+                             uint64_t pfn, x86::pgprot_t pgprot) {
   FunctionScope scope(env, "__vm_insert_mixed");
-  if (mm.vma.kind != VmaKind::kMixedMap) {
+  if (vma.vma().kind != VmaKind::kMixedMap) {
     // vm_mixed_ok(): VM_MIXEDMAP, or a devmap/special pfn (TTM passes PFN_DEV,
     // which is pfn_t_special only with PFN_SPECIAL): the model requires
     // VM_MIXEDMAP.
     env.fail("kernel-bug", "BUG_ON(!vm_mixed_ok(vma, pfn)) in __vm_insert_mixed(): pfn " +
                                hex(pfn) + " inserted into a VMA without VM_MIXEDMAP");
   }
-  if (addr < mm.vma.vm_start || addr >= mm.vma.vm_end) return VM_FAULT_SIGBUS;
+  if (outside_vma(vma, addr)) return VM_FAULT_SIGBUS;
   pgprot = track_pfn_insert(env, mm, pgprot, pfn);
   return insert_pfn(env, mm, addr, pfn, pgprot);
 }
@@ -139,26 +158,27 @@ vm_fault_t __vm_insert_mixed(Env& env, const MmState& mm, uint64_t addr, uint64_
 // vmf_insert_mixed() (mm/memory.c, v5.3): __vm_insert_mixed(vma, addr, pfn,
 // false), which starts with `pgprot_t pgprot = vma->vm_page_prot;` (plain).
 // Locks held on entry: the fault path's.
-vm_fault_t vmf_insert_mixed(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn) {
-  FunctionScope scope(env, "vmf_insert_mixed");
-  const x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
-  return __vm_insert_mixed(env, mm, addr, pfn, prot);
-}
-
-// vmf_insert_mixed(&cvma, ...) (TTM v5.3's fake VMA): reads the copy.
-vm_fault_t vmf_insert_mixed(Env& env, const MmState& mm, const VmAreaCopy& cvma, uint64_t addr,
+vm_fault_t vmf_insert_mixed(Env& env, const MmState& mm, const VmaView& vma, uint64_t addr,
                             uint64_t pfn) {
   FunctionScope scope(env, "vmf_insert_mixed");
-  return __vm_insert_mixed(env, mm, addr, pfn, cvma.vm_page_prot);
+  const x86::pgprot_t prot{env.load(vma.vma().vm_page_prot, Access::kPlain)};
+  return __vm_insert_mixed(env, mm, vma, addr, pfn, prot);
+}
+
+// vmf_insert_mixed(&cvma, ...) (TTM v5.3's fake VMA): reads the copy's prot.
+vm_fault_t vmf_insert_mixed(Env& env, const MmState& mm, const VmaView& vma, const VmAreaCopy& cvma,
+                            uint64_t addr, uint64_t pfn) {
+  FunctionScope scope(env, "vmf_insert_mixed");
+  return __vm_insert_mixed(env, mm, vma, addr, pfn, cvma.vm_page_prot);
 }
 
 // vmf_insert_mixed_prot() (mm/memory.c, v5.6, commit 574c5b3d0e4c):
 //   return __vm_insert_mixed(vma, addr, pfn, pgprot, false);
 // Locks held on entry: the fault path's.
-vm_fault_t vmf_insert_mixed_prot(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
-                                 x86::pgprot_t pgprot) {
+vm_fault_t vmf_insert_mixed_prot(Env& env, const MmState& mm, const VmaView& vma, uint64_t addr,
+                                 uint64_t pfn, x86::pgprot_t pgprot) {
   FunctionScope scope(env, "vmf_insert_mixed_prot");
-  return __vm_insert_mixed(env, mm, addr, pfn, pgprot);
+  return __vm_insert_mixed(env, mm, vma, addr, pfn, pgprot);
 }
 
 namespace {
@@ -181,8 +201,8 @@ namespace {
 //   set_pmd_at(mm, addr, pmd, entry);
 //   out_unlock: spin_unlock(ptl);
 // No pgtable is deposited (arch_needs_pgtable_deposit() is false on x86).
-void insert_pfn_pmd(Env& env, const MmState& mm, uint32_t slot, uint64_t pfn, bool devmap,
-                    x86::pgprot_t prot, bool write) {
+void insert_pfn_pmd(Env& env, const MmState& mm, const VmaView& vma, uint32_t slot, uint64_t pfn,
+                    bool devmap, x86::pgprot_t prot, bool write) {
   FunctionScope scope(env, "insert_pfn_pmd");
   const LockId ptl = pmd_lock(env, mm);
   const x86::pmd_t old = pmdp_get(env, mm, slot);
@@ -192,7 +212,7 @@ void insert_pfn_pmd(Env& env, const MmState& mm, uint32_t slot, uint64_t pfn, bo
     if (write) {
       entry = x86::pmd_mkyoung(x86::pmd_mkdirty(entry));
       // maybe_pmd_mkwrite(): plain read of vma->vm_flags.
-      if (env.load(mm.vma.vm_flags, Access::kPlain) & VM_WRITE) entry = x86::pmd_mkwrite(entry);
+      if (env.load(vma.vma().vm_flags, Access::kPlain) & VM_WRITE) entry = x86::pmd_mkwrite(entry);
     }
     set_pmd_at(env, mm, slot, entry);
     if (env.recording()) {
@@ -204,7 +224,7 @@ void insert_pfn_pmd(Env& env, const MmState& mm, uint32_t slot, uint64_t pfn, bo
     // and, with VM_WRITE, writable; its other bits (caching, C-bit) stay.
     if (x86::pmd_pfn(old) == pfn) {
       x86::pmd_t entry = x86::pmd_mkdirty(x86::pmd_mkyoung(old));
-      if (env.load(mm.vma.vm_flags, Access::kPlain) & VM_WRITE) entry = x86::pmd_mkwrite(entry);
+      if (env.load(vma.vma().vm_flags, Access::kPlain) & VM_WRITE) entry = x86::pmd_mkwrite(entry);
       if (entry != old) {  // pmdp_set_access_flags() writes only a change
         set_pmd_at(env, mm, slot, entry);
         if (env.recording()) {
@@ -229,10 +249,10 @@ void insert_pfn_pmd(Env& env, const MmState& mm, uint32_t slot, uint64_t pfn, bo
 //   insert_pfn_pmd(vma, addr, vmf->pmd, pfn, pgprot, write, pgtable);
 //   return VM_FAULT_NOPAGE;
 // Locks held on entry: the fault path's.
-vm_fault_t vmf_insert_pfn_pmd_prot(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn,
-                                   bool devmap, x86::pgprot_t pgprot, bool write) {
+vm_fault_t vmf_insert_pfn_pmd_prot(Env& env, const MmState& mm, const VmaView& vma, uint64_t addr,
+                                   uint64_t pfn, bool devmap, x86::pgprot_t pgprot, bool write) {
   FunctionScope scope(env, "vmf_insert_pfn_pmd_prot");
-  if (mm.vma.kind != VmaKind::kPfnMap && !devmap) {
+  if (vma.vma().kind != VmaKind::kPfnMap && !devmap) {
     env.fail("kernel-bug",
              "BUG_ON(!(vma->vm_flags & VM_PFNMAP) && !pfn_t_devmap(pfn)) in "
              "vmf_insert_pfn_pmd_prot(): pfn " +
@@ -240,21 +260,25 @@ vm_fault_t vmf_insert_pfn_pmd_prot(Env& env, const MmState& mm, uint64_t addr, u
   }
   const uint32_t slot = mm.pmd_index(addr);
   const uint64_t haddr = mm.pmd_start(slot);
-  // The huge page must lie inside the VMA (transhuge_vma_suitable() in the
-  // fault path; the kernel checks addr < vm_end for haddr only).
-  if (haddr < mm.vma.vm_start || mm.pmd_end(slot) > mm.vma.vm_end) return VM_FAULT_SIGBUS;
+  // "unsigned long addr = vmf->address & PMD_MASK;": only the huge page's
+  // first address is checked against the VMA. Nothing on the way here checks
+  // that its end lies inside the VMA either (v5.7 has no
+  // transhuge_vma_suitable() on the ->huge_fault path, and TTM checks the
+  // end of the BO only), so after a split the huge entry may map the pages of
+  // the next VMA too, with this VMA's prot.
+  if (outside_vma(vma, haddr)) return VM_FAULT_SIGBUS;
   pgprot = track_pfn_insert(env, mm, pgprot, pfn);
-  insert_pfn_pmd(env, mm, slot, pfn, devmap, pgprot, write);
+  insert_pfn_pmd(env, mm, vma, slot, pfn, devmap, pgprot, write);
   return VM_FAULT_NOPAGE;
 }
 
 // vmf_insert_pfn_pmd() (mm/huge_memory.c, v5.3): pgprot = vma->vm_page_prot
 // (plain read), then as above. Locks held on entry: the fault path's.
-vm_fault_t vmf_insert_pfn_pmd(Env& env, const MmState& mm, uint64_t addr, uint64_t pfn, bool devmap,
-                              bool write) {
+vm_fault_t vmf_insert_pfn_pmd(Env& env, const MmState& mm, const VmaView& vma, uint64_t addr,
+                              uint64_t pfn, bool devmap, bool write) {
   FunctionScope scope(env, "vmf_insert_pfn_pmd");
-  const x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
-  return vmf_insert_pfn_pmd_prot(env, mm, addr, pfn, devmap, prot, write);
+  const x86::pgprot_t prot{env.load(vma.vma().vm_page_prot, Access::kPlain)};
+  return vmf_insert_pfn_pmd_prot(env, mm, vma, addr, pfn, devmap, prot, write);
 }
 
 }  // namespace protmc::model

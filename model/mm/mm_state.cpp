@@ -62,13 +62,32 @@ std::shared_ptr<const MmState> make_mm_state(Env& env, const MmConfig& config) {
   const x86::pgprot_t prot = config.has_initial_page_prot
                                  ? config.initial_page_prot
                                  : x86::vm_get_page_prot(flags, config.sev_active);
-  mm->vma.vm_start = 0;
-  mm->vma.vm_end = config.nr_pages;
-  mm->vma.vm_pgoff = config.vm_pgoff;
-  mm->vma.kind = config.vma_kind;
-  mm->vma.vm_flags = env.make_var("vma->vm_flags", flags);
-  mm->vma.vm_page_prot = env.make_var("vma->vm_page_prot", x86::pgprot_val(prot));
-  mm->committed_vm_flags = env.make_var("ghost:committed_vm_flags", flags);
+  mm->vm_file = config.vm_file && config.vma_kind != VmaKind::kAnonymous;
+  mm->mmap_pgoff = config.vm_pgoff;
+  const uint32_t slots = config.max_vmas == 0 ? config.nr_pages : config.max_vmas;
+  CHECK_MSG(slots >= 1 && slots <= 64, "the mm has 1..64 VMA slots");
+  // mmap_region() -> vma_link(): the VMA [0, nr_pages) in slot 0, on the
+  // mm->mmap list and (a file mapping) in the i_mmap tree. The other slots
+  // are unused until vm_area_dup() hands them out.
+  mm->mmap = env.make_var("mm->mmap", 1);
+  mm->map_count = env.make_var("mm->map_count", 1);
+  mm->i_mmap = env.make_var("dev_mapping->i_mmap", mm->vm_file ? 1 : 0);
+  for (VmaId id = 0; id < slots; ++id) {
+    const bool used = id == 0;
+    const std::string vma = id == 0 ? "vma->" : "vma" + std::to_string(id) + "->";
+    VmAreaStruct slot;
+    slot.id = id;
+    slot.kind = config.vma_kind;
+    slot.vm_start = env.make_var(intern(vma + "vm_start"), 0);
+    slot.vm_end = env.make_var(intern(vma + "vm_end"), used ? config.nr_pages : 0);
+    slot.vm_pgoff = env.make_var(intern(vma + "vm_pgoff"), used ? config.vm_pgoff : 0);
+    slot.vm_flags = env.make_var(intern(vma + "vm_flags"), used ? flags : 0);
+    slot.vm_page_prot =
+        env.make_var(intern(vma + "vm_page_prot"), used ? x86::pgprot_val(prot) : 0);
+    slot.vm_next = env.make_var(intern(vma + "vm_next"), 0);
+    slot.vm_prev = env.make_var(intern(vma + "vm_prev"), 0);
+    mm->vmas.push_back(slot);
+  }
 
   mm->pmd_lock = env.make_lock(
       checker::LockSpec{"pmd_lockptr(pmd table)", "ptl", checker::LockKind::kSpinlock, false});
@@ -81,6 +100,8 @@ std::shared_ptr<const MmState> make_mm_state(Env& env, const MmConfig& config) {
   for (uint32_t page = 0; page < config.nr_pages; ++page) {
     mm->pte.push_back(env.make_var(intern(indexed("pte", page)), 0));
     mm->expected_pfn.push_back(env.make_var(intern(indexed("ghost:expected_pfn", page)), 0));
+    mm->committed_vm_flags.push_back(
+        env.make_var(intern(indexed("ghost:committed_vm_flags", page)), flags));
   }
   for (size_t i = 0; i < config.memory.size(); ++i) {
     const uint64_t pfn = config.first_pfn + i;
@@ -93,14 +114,17 @@ std::shared_ptr<const MmState> make_mm_state(Env& env, const MmConfig& config) {
 }
 
 LockId install_vm_prot_lock(Env& env, const MmState& mm) {
-  if (!mm.vm_prot_lock) {
+  for (const VmAreaStruct& vma : mm.vmas) {
+    if (vma.vm_prot_lock) continue;
     // A mutex, not a spinlock: the fault path holds it across vmf_insert_*(),
     // whose pte_alloc() may sleep (GFP_KERNEL), and __split_huge_pmd() takes
     // it in the sleepable context of its callers, before pmd_lock.
-    mm.vm_prot_lock = env.make_lock(
-        checker::LockSpec{"vma->vm_prot_lock", "vm_prot_lock", checker::LockKind::kMutex, false});
+    const std::string name = vma.id == 0 ? std::string("vma->vm_prot_lock")
+                                         : "vma" + std::to_string(vma.id) + "->vm_prot_lock";
+    vma.vm_prot_lock = env.make_lock(
+        checker::LockSpec{intern(name), "vm_prot_lock", checker::LockKind::kMutex, false});
   }
-  return *mm.vm_prot_lock;
+  return *mm.vmas.front().vm_prot_lock;
 }
 
 void set_pfn_owner(Env& env, const MmState& mm, uint64_t pfn, uint64_t owner) {
@@ -126,8 +150,22 @@ x86::pmd_t peek_pmd(const Env& env, const MmState& mm, uint32_t slot) {
   return x86::pmd_t{env.peek(mm.pmd.at(slot))};
 }
 
-x86::pgprot_t peek_vm_page_prot(const Env& env, const MmState& mm) {
-  return x86::pgprot_t{env.peek(mm.vma.vm_page_prot)};
+x86::pgprot_t peek_vm_page_prot(const Env& env, const MmState& mm, VmaId vma) {
+  return x86::pgprot_t{env.peek(mm.vma(vma).vm_page_prot)};
+}
+
+VmaView peek_vma_view(const Env& env, const MmState& mm, VmaId vma) {
+  const VmAreaStruct& area = mm.vma(vma);
+  return VmaView{&area, env.peek(area.vm_start), env.peek(area.vm_end)};
+}
+
+std::vector<VmaId> peek_vma_list(const Env& env, const MmState& mm) {
+  std::vector<VmaId> list;
+  for (uint64_t next = env.peek(mm.mmap); next != 0 && list.size() <= mm.vmas.size();
+       next = env.peek(mm.vma(static_cast<VmaId>(next - 1)).vm_next)) {
+    list.push_back(static_cast<VmaId>(next - 1));
+  }
+  return list;
 }
 
 MemoryKind peek_pfn_kind(const Env& env, const MmState& mm, uint64_t pfn) {

@@ -1,5 +1,7 @@
-// The core mm state of the kernel model: one mm_struct with its mmap_sem, one
-// vm_area_struct, the device address_space with its i_mmap_rwsem, the page
+// The core mm state of the kernel model: one mm_struct with its mmap_sem and
+// its VMAs (a fixed number of vm_area_struct slots, linked into mm->mmap and
+// the address_space's i_mmap tree as split_vma() creates them), the device
+// address_space with its i_mmap_rwsem, the page
 // table (PMD slots, PTEs and their split page-table locks) and physical memory
 // (every pfn's owner and kind: the truth the properties compare against).
 //
@@ -9,8 +11,12 @@
 // shared_ptr with every thread of the execution.
 //
 // Layout (see docs/model.md, "Core mm state"):
-//   - Virtual addresses are page indices. The VMA is [0, nr_pages); vm_pgoff
-//     is its first page offset in the device address_space.
+//   - Virtual addresses are page indices. mmap creates one VMA [0, nr_pages)
+//     in slot 0; vm_pgoff is its first page offset in the device
+//     address_space. mprotect of part of it splits it (split_vma(), mmap.cpp)
+//     into VMAs of slots 1, 2, ... (vm_area_dup() takes the next unused slot;
+//     no VMA is ever freed: munmap is not modelled and vma_merge() never
+//     merges the model's VM_SPECIAL VMAs).
 //   - The page table is one PMD table of nr_pmds slots, slot s covering pages
 //     [s * pmd_pages, (s + 1) * pmd_pages) (HPAGE_PMD_NR == pmd_pages). A slot
 //     holds 0 (pmd_none), kPmdTable (a PTE table is present) or a huge pmd_t.
@@ -70,6 +76,13 @@ struct MmConfig {
   bool has_initial_page_prot = false;
   x86::pgprot_t initial_page_prot;
   uint64_t vm_pgoff = 0;  // first page offset of the VMA in the device address_space
+  // vma->vm_file: the VMA maps the device address_space (dev_mapping) and is
+  // in its i_mmap tree. A TTM BO mapping does; the vvar special mapping does
+  // not (its VMA has vm_ops but no file).
+  bool vm_file = true;
+  // vm_area_struct slots (sysctl_max_map_count for the model's mm); 0: one
+  // per page, the most split_vma() can make.
+  uint32_t max_vmas = 0;
   bool sev_active = false;
   KernelKnobs knobs;
   // Physical memory: pfns first_pfn, first_pfn + 1, ...
@@ -77,17 +90,59 @@ struct MmConfig {
   std::vector<PhysPageConfig> memory;
 };
 
-// The vm_area_struct. Fields that the kernel never changes after mmap (range,
-// pgoff, vm_ops, vm_file, the VM_PFNMAP/VM_MIXEDMAP bits) are constants; the
-// fields mprotect and the proposals write are variables.
+// An index into MmState::vmas: which vm_area_struct (vmf->vma, a VMA pointer).
+using VmaId = uint32_t;
+
+// One vm_area_struct slot. What the kernel never changes after mmap and
+// vm_area_dup() copies (vm_ops, vm_file, the VM_PFNMAP/VM_MIXEDMAP bits) is
+// the constant `kind`; every field split_vma(), mprotect or a proposal
+// writes is a variable, accessed plainly unless the kernel marks it:
+//   vm_start, vm_end, vm_pgoff: written by __split_vma() on the new VMA
+//     before it is linked and by __vma_adjust() under mmap_sem (write) and,
+//     for a file mapping, i_mmap_rwsem (write); read under either.
+//   vm_flags: written by mprotect_fixup() under mmap_sem (write).
+//   vm_page_prot: WRITE_ONCE in vma_set_page_prot() (mmap_sem write), the
+//     proposals' own accesses otherwise.
+//   vm_next, vm_prev: the mm->mmap list (the model's stand-in for mm->mm_rb
+//     and the list together): the neighbour's id + 1, 0 = NULL; written by
+//     __vma_link_list() under mmap_sem (write).
 struct VmAreaStruct {
-  uint64_t vm_start = 0;  // page index
-  uint64_t vm_end = 0;    // page index, exclusive
-  uint64_t vm_pgoff = 0;
+  VmaId id = 0;
   VmaKind kind = VmaKind::kMixedMap;
+  VarId vm_start;      // page index
+  VarId vm_end;        // page index, exclusive
+  VarId vm_pgoff;      // page offset of vm_start in the address_space
   VarId vm_flags;      // vm_flags_t
   VarId vm_page_prot;  // pgprotval_t
+  VarId vm_next;       // id + 1 of the next VMA, 0 = NULL
+  VarId vm_prev;       // id + 1 of the previous VMA, 0 = NULL
+  // vma->vm_prot_lock of the vm-prot-lock proposal (see MmState): unset
+  // unless install_vm_prot_lock() ran.
+  mutable std::optional<LockId> vm_prot_lock;
 };
+
+// A VMA as a path holds it (its struct vm_area_struct *): the slot and the
+// range [vm_start, vm_end) the path read. Every writer of the range holds
+// mmap_sem and, for a file mapping, i_mmap_rwsem for write, so the range
+// cannot change while a path holds either: the kernel's re-reads of
+// vma->vm_start/vm_end through the pointer read the same values, and the
+// model reads them once per lock hold (find_vma(), the i_mmap tree walk,
+// vma->vm_next when a walk moves on) and carries them here. vm_flags and
+// vm_page_prot, which change under mmap_sem read (the proposals), are
+// always loaded where the kernel reads them.
+struct VmaView {
+  const VmAreaStruct* area = nullptr;
+  uint64_t vm_start = 0;
+  uint64_t vm_end = 0;
+  const VmAreaStruct& vma() const { return *area; }
+};
+
+// vma_is_anonymous(): !vma->vm_ops.
+inline bool vma_is_anonymous(const VmAreaStruct& vma) { return vma.kind == VmaKind::kAnonymous; }
+// vma_is_special_huge() (include/linux/huge_mm.h, v5.7):
+//   vma_is_dax(vma) || (vma->vm_file && (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)))
+// read from the constant kind: those bits never change after mmap.
+inline bool vma_is_special_huge(const VmAreaStruct& vma) { return vma.kind != VmaKind::kAnonymous; }
 
 struct MmState {
   // Constants.
@@ -99,12 +154,21 @@ struct MmState {
   KernelKnobs knobs;
   uint64_t first_pfn = 0;
 
+  bool vm_file = true;      // see MmConfig
+  uint64_t mmap_pgoff = 0;  // the vm_pgoff mmap gave address 0: file offset = mmap_pgoff + page
+
   // mm_struct.
   LockId mmap_sem;  // rwsem, class "mmap_sem"
-  VmAreaStruct vma;
-  // The device address_space (drm dev_mapping); the VMA is in its i_mmap
-  // tree unless it is anonymous.
+  VarId mmap;       // mm->mmap: the first VMA's id + 1, 0 = none (plain, mmap_sem)
+  VarId map_count;  // mm->map_count (plain, mmap_sem write)
+  // The VMA slots; vmas.size() is sysctl_max_map_count. Slot 0 is the VMA
+  // mmap created.
+  std::vector<VmAreaStruct> vmas;
+  // The device address_space (drm dev_mapping): i_mmap_rwsem and the i_mmap
+  // interval tree, whose value is the set of VMAs in it (bit id), written by
+  // vma_interval_tree_insert()/remove() under i_mmap_rwsem (write), plain.
   LockId i_mmap_rwsem;  // rwsem, class "i_mmap_rwsem"
+  VarId i_mmap;
 
   // Page table.
   std::vector<VarId> pmd;        // per slot: 0, kPmdTable or a huge pmd_t
@@ -122,26 +186,25 @@ struct MmState {
   // expected_pfn[page]: the pfn the mapping should map at this page offset of
   // the VMA, 0 = no claim. Drivers set it (set_expected_pfn).
   std::vector<VarId> expected_pfn;
-  // The vm_flags the last completed mprotect_fixup() installed (the mmap-time
-  // flags before any): what user space has been told the permissions are.
-  VarId committed_vm_flags;
+  // committed_vm_flags[page]: the vm_flags the last completed
+  // mprotect_fixup() covering the page installed (the mmap-time flags before
+  // any): what user space has been told the permissions of that page are.
+  std::vector<VarId> committed_vm_flags;
 
   // Opt-in hook for the vm-prot-lock proposal (not in any kernel): Thomas
   // Hellström's "additional lock to protect the vm_flags and vm_page_prot,
-  // taken after mmap_sem and i_mmap_lock". Unset unless a proposal installs
-  // it at mmap time (install_vm_prot_lock, in the main thread before any
-  // thread is spawned; the MmState of every execution is fresh). When set,
-  // vma_set_page_prot() (the writer in mmap_region/mprotect) and
-  // __split_huge_pmd() (before pmd_lock: the rebuild path's READ_ONCE) take
-  // it; the plain reads in vmf_insert_pfn/vmf_insert_mixed/vmf_insert_pfn_pmd
-  // are made by driver fault paths, which hold it themselves.
-  mutable std::optional<LockId> vm_prot_lock;
+  // taken after mmap_sem and i_mmap_lock", one per VMA
+  // (VmAreaStruct::vm_prot_lock). Unset unless a proposal installs it at mmap
+  // time (install_vm_prot_lock, in the main thread before any thread is
+  // spawned; the MmState of every execution is fresh), for every slot: a
+  // kernel with the proposal would initialise it in vm_area_alloc()/
+  // vm_area_dup(). When set, vma_set_page_prot() (the writer in
+  // mmap_region/mprotect) and __split_huge_pmd() (before pmd_lock: the
+  // rebuild path's READ_ONCE) take the VMA's; the plain reads in
+  // vmf_insert_pfn/vmf_insert_mixed/vmf_insert_pfn_pmd are made by driver
+  // fault paths, which hold it themselves.
 
-  bool vma_is_anonymous() const { return vma.kind == VmaKind::kAnonymous; }
-  // vma_is_special_huge() (include/linux/huge_mm.h, v5.7):
-  //   vma_is_dax(vma) || (vma->vm_file && (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)))
-  // read from the constant kind: those bits never change after mmap.
-  bool vma_is_special_huge() const { return vma.kind != VmaKind::kAnonymous; }
+  const VmAreaStruct& vma(VmaId id) const { return vmas.at(id); }
   uint32_t pmd_index(uint64_t page) const { return static_cast<uint32_t>(page / pmd_pages); }
   uint64_t pmd_start(uint32_t slot) const { return uint64_t{slot} * pmd_pages; }
   uint64_t pmd_end(uint32_t slot) const { return pmd_start(slot) + pmd_pages; }
@@ -160,10 +223,10 @@ inline constexpr x86::pmd_t kPmdTable{x86::PAGE_PRESENT | x86::PAGE_RW | x86::PA
 // creates every variable and lock. Not visible; CHECKs the configuration.
 std::shared_ptr<const MmState> make_mm_state(Env& env, const MmConfig& config);
 
-// Creates vma->vm_prot_lock (a mutex, lockdep class "vm_prot_lock") and
-// installs it as mm.vm_prot_lock; returns it. Idempotent. Not visible. Called
-// by the vm-prot-lock proposal's ->mmap with mmap_sem held for write, before
-// any other thread exists.
+// Creates vma->vm_prot_lock (a mutex, lockdep class "vm_prot_lock") for every
+// VMA slot; returns slot 0's. Idempotent. Not visible. Called by the
+// vm-prot-lock proposal's ->mmap with mmap_sem held for write, before any
+// other thread exists.
 LockId install_vm_prot_lock(Env& env, const MmState& mm);
 
 // Driver-side updates of the physical-memory truth and of the expected
@@ -175,7 +238,12 @@ void set_expected_pfn(Env& env, const MmState& mm, uint64_t page, uint64_t pfn);
 // Debugger-style reads for properties and tests (peek, no event).
 x86::pte_t peek_pte(const Env& env, const MmState& mm, uint64_t page);
 x86::pmd_t peek_pmd(const Env& env, const MmState& mm, uint32_t slot);
-x86::pgprot_t peek_vm_page_prot(const Env& env, const MmState& mm);
+x86::pgprot_t peek_vm_page_prot(const Env& env, const MmState& mm, VmaId vma = 0);
+// A VmaView of slot `vma` with its current range (for tests and setup code
+// that calls a path outside a fault).
+VmaView peek_vma_view(const Env& env, const MmState& mm, VmaId vma = 0);
+// The VMAs on the mm->mmap list, in address order (peek).
+std::vector<VmaId> peek_vma_list(const Env& env, const MmState& mm);
 MemoryKind peek_pfn_kind(const Env& env, const MmState& mm, uint64_t pfn);
 
 // Whether a PMD value is a huge entry (pmd_trans_huge() || pmd_devmap()).

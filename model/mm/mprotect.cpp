@@ -33,9 +33,11 @@
 // vma_set_page_prot(); "oldpte = *pte" is a plain read in the kernel and a
 // marked one here (ptep_get(), as everywhere in the model).
 //
-// Simplified: only whole-VMA ranges (no split_vma()/vma_merge(), so no
-// vma_adjust_trans_huge() split: a scenario models that split by calling
-// split_huge_pmd_address() under mmap_sem write); no accounting, no pkeys,
+// mprotect of part of a VMA splits it (split_vma(), model/mm/mmap.c, with
+// vma_adjust_trans_huge() splitting a huge PMD the new boundary cuts);
+// vma_merge() returns NULL for the model's VM_SPECIAL VMAs, so the parts are
+// never merged back. do_mprotect_pkey()'s loop over the VMAs of the range is
+// the v5.3 one. Simplified: no accounting, no pkeys,
 // no mmu notifiers or TLB flushes, no NUMA hinting (prot_numa == 0);
 // vma_wants_writenotify() is false (the model's VMAs have no ->page_mkwrite or
 // ->pfn_mkwrite, VM_SOFTDIRTY is set at mmap, VM_PFNMAP returns 0 and the DRM
@@ -61,20 +63,20 @@ using checker::LockMode;
 //   WRITE_ONCE(vma->vm_page_prot, vm_page_prot);
 // Locks held on entry: mmap_sem (write).
 // With the vm-prot-lock proposal's hook set, the read-modify-write is done
-// under mm.vm_prot_lock (taken after mmap_sem).
-void vma_set_page_prot(Env& env, const MmState& mm) {
+// under the VMA's vm_prot_lock (taken after mmap_sem).
+void vma_set_page_prot(Env& env, const MmState& mm, const VmAreaStruct& vma) {
   FunctionScope scope(env, "vma_set_page_prot");
-  if (mm.vm_prot_lock) env.lock(*mm.vm_prot_lock);
-  const vm_flags_t vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
-  const x86::pgprot_t old{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  if (vma.vm_prot_lock) env.lock(*vma.vm_prot_lock);
+  const vm_flags_t vm_flags = env.load(vma.vm_flags, Access::kPlain);
+  const x86::pgprot_t old{env.load(vma.vm_page_prot, Access::kPlain)};
   const x86::pgprot_t prot =
       x86::pgprot_modify(old, x86::vm_get_page_prot(vm_flags, mm.sev_active), mm.knobs);
-  env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
+  env.store(vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
   if (env.recording()) {
     env.annotate("vm_page_prot: " + x86::pgprot_flags_string(old) + " -> " +
                  x86::pgprot_flags_string(prot));
   }
-  if (mm.vm_prot_lock) env.unlock(*mm.vm_prot_lock);
+  if (vma.vm_prot_lock) env.unlock(*vma.vm_prot_lock);
 }
 
 namespace {
@@ -153,8 +155,8 @@ uint64_t change_huge_pmd(Env& env, const MmState& mm, uint32_t slot, x86::pgprot
 //        pages += change_pte_range(vma, pmd, addr, next, newprot, ...);
 //   next: ; } while (pmd++, addr = next, addr != end);
 // Locks held on entry: mmap_sem (write).
-uint64_t change_protection(Env& env, const MmState& mm, uint64_t start, uint64_t end,
-                           x86::pgprot_t newprot) {
+uint64_t change_protection(Env& env, const MmState& mm, const VmAreaStruct& vma, uint64_t start,
+                           uint64_t end, x86::pgprot_t newprot) {
   FunctionScope scope(env, "change_protection");
   uint64_t pages = 0;
   uint64_t addr = start;
@@ -168,7 +170,7 @@ uint64_t change_protection(Env& env, const MmState& mm, uint64_t start, uint64_t
     }
     if (pmd_is_huge(pmd)) {
       if (next - addr != mm.pmd_pages) {
-        __split_huge_pmd(env, mm, slot, addr);
+        __split_huge_pmd(env, mm, vma, slot, addr);
       } else if (const uint64_t nr = change_huge_pmd(env, mm, slot, newprot); nr != 0) {
         pages += nr;
         addr = next;
@@ -181,54 +183,126 @@ uint64_t change_protection(Env& env, const MmState& mm, uint64_t start, uint64_t
   return pages;
 }
 
-// mprotect_fixup() (mm/mprotect.c, v5.3), whole VMA only:
-//   if (newflags == oldflags) return 0;
-//   ... (accounting, vma_merge, split_vma: not modelled)
+// mprotect_fixup(vma, pprev, start, end, newflags) (mm/mprotect.c, v5.3):
+//   unsigned long oldflags = vma->vm_flags;
+//   if (newflags == oldflags) { *pprev = vma; return 0; }
+//   ... (accounting: the model's VMAs are VM_SHARED, nothing is charged)
+//   pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
+//   *pprev = vma_merge(mm, *pprev, start, end, newflags, vma->anon_vma,
+//                      vma->vm_file, pgoff, vma_policy(vma), vma->vm_userfaultfd_ctx);
+//   if (*pprev) { vma = *pprev; goto success; }
+//   *pprev = vma;
+//   if (start != vma->vm_start) { error = split_vma(mm, vma, start, 1); if (error) goto fail; }
+//   if (end != vma->vm_end) { error = split_vma(mm, vma, end, 0); if (error) goto fail; }
+// success:
+//   /* vm_flags and vm_page_prot are protected by the mmap_sem held in write mode. */
 //   vma->vm_flags = newflags;
 //   dirty_accountable = vma_wants_writenotify(vma, vma->vm_page_prot);
 //   vma_set_page_prot(vma);
 //   change_protection(vma, start, end, vma->vm_page_prot, dirty_accountable, 0);
-// Locks held on entry: mmap_sem (write).
-int mprotect_fixup(Env& env, const MmState& mm, uint64_t start, uint64_t end, vm_flags_t newflags) {
+// The VMA keeps [start, end): split_vma(..., 1) puts a new VMA below it,
+// split_vma(..., 0) one above. Locks held on entry: mmap_sem (write).
+int mprotect_fixup(Env& env, const MmState& mm, VmaId id, std::optional<VmaId>* pprev,
+                   uint64_t start, uint64_t end, vm_flags_t newflags) {
   FunctionScope scope(env, "mprotect_fixup");
-  CHECK_MSG(start == mm.vma.vm_start && end == mm.vma.vm_end,
-            "the model's mprotect covers the whole VMA (split_vma is not modelled)");
-  const vm_flags_t oldflags = env.load(mm.vma.vm_flags, Access::kPlain);
-  if (newflags == oldflags) return 0;
+  const VmAreaStruct& vma = mm.vma(id);
+  const vm_flags_t oldflags = env.load(vma.vm_flags, Access::kPlain);
+  if (newflags == oldflags) {
+    *pprev = id;
+    return 0;
+  }
+  const uint64_t vm_start = env.load(vma.vm_start, Access::kPlain);
+  const uint64_t pgoff = env.load(vma.vm_pgoff, Access::kPlain) + (start - vm_start);
+  (void)pgoff;  // vma_merge()'s argument; it returns before using it
+  *pprev = vma_merge(env, mm, *pprev, start, end, newflags);
+  *pprev = id;
+  if (start != vm_start) {
+    if (const int error = split_vma(env, mm, vma, start, /*new_below=*/true); error != 0) {
+      return error;
+    }
+  }
+  if (end != env.load(vma.vm_end, Access::kPlain)) {
+    if (const int error = split_vma(env, mm, vma, end, /*new_below=*/false); error != 0) {
+      return error;
+    }
+  }
   // Ghost: while the entries are rewritten, user space may see either the
   // old or the new permissions, so a permission being granted counts from
   // here (an upgrade makes entries writable before mprotect() returns).
-  // (committed_vm_flags == oldflags here: mmap_sem is held for write.)
+  // (committed_vm_flags[page] == oldflags here: mmap_sem is held for write.)
   if ((oldflags | newflags) != oldflags) {
-    env.store(mm.committed_vm_flags, oldflags | newflags, Access::kMarked);
+    for (uint64_t page = start; page < end; ++page) {
+      env.store(mm.committed_vm_flags[page], oldflags | newflags, Access::kMarked);
+    }
   }
-  env.store(mm.vma.vm_flags, newflags, Access::kPlain);
-  vma_set_page_prot(env, mm);
-  const x86::pgprot_t newprot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
-  change_protection(env, mm, start, end, newprot);
+  env.store(vma.vm_flags, newflags, Access::kPlain);
+  vma_set_page_prot(env, mm, vma);
+  const x86::pgprot_t newprot{env.load(vma.vm_page_prot, Access::kPlain)};
+  change_protection(env, mm, vma, start, end, newprot);
   // Ghost: from here on user space may rely on the new permissions.
-  env.store(mm.committed_vm_flags, newflags, Access::kMarked);
+  for (uint64_t page = start; page < end; ++page) {
+    env.store(mm.committed_vm_flags[page], newflags, Access::kMarked);
+  }
   return 0;
 }
 
-// do_mprotect_pkey(start, len, prot, -1) (mm/mprotect.c, v5.3) for one VMA:
-//   down_write(&current->mm->mmap_sem);   (down_write_killable)
-//   newflags = calc_vm_prot_bits(prot, 0) | (vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC));
-//   /* newflags >> 4 shift VM_MAY% in place of VM_% */
-//   if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) error = -EACCES;
-//   else error = mprotect_fixup(vma, &prev, nstart, tmp, newflags);
-//   up_write(&current->mm->mmap_sem);
+// do_mprotect_pkey(start, len, prot, -1) (mm/mprotect.c, v5.3):
+//   if (!len) return 0; ...
+//   if (down_write_killable(&current->mm->mmap_sem)) return -EINTR;
+//   vma = find_vma(current->mm, start);
+//   error = -ENOMEM;
+//   if (!vma) goto out;
+//   prev = vma->vm_prev;
+//   if (vma->vm_start > start) goto out;          (no PROT_GROWSDOWN/UP)
+//   if (start > vma->vm_start) prev = vma;
+//   for (nstart = start ; ; ) {
+//     newflags = calc_vm_prot_bits(prot, new_vma_pkey) | (vma->vm_flags & ~mask_off_old_flags);
+//     /* newflags >> 4 shift VM_MAY% in place of VM_% */
+//     if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) { error = -EACCES; goto
+//     out; } tmp = vma->vm_end; if (tmp > end) tmp = end; error = mprotect_fixup(vma, &prev,
+//     nstart, tmp, newflags); if (error) goto out; nstart = tmp; if (nstart < prev->vm_end) nstart
+//     = prev->vm_end; if (nstart >= end) goto out; vma = prev->vm_next; if (!vma || vma->vm_start
+//     != nstart) { error = -ENOMEM; goto out; } prot = reqprot;
+//   }
+// out: up_write(&current->mm->mmap_sem);
+// mask_off_old_flags is VM_READ | VM_WRITE | VM_EXEC (no pkeys); no
+// READ_IMPLIES_EXEC personality. A VMA's vm_start/vm_end are read by
+// find_vma() or when the loop moves to prev->vm_next (VmaView); prev->vm_end
+// is loaded after mprotect_fixup(), whose split changed it.
 int do_mprotect_pkey(Env& env, const MmState& mm, uint64_t start, uint64_t end, uint32_t prot) {
   FunctionScope scope(env, "do_mprotect_pkey");
   if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) return -22;  // -EINVAL
+  if (end == start) return 0;
   env.lock(mm.mmap_sem, LockMode::kExclusive);
-  const vm_flags_t flags = env.load(mm.vma.vm_flags, Access::kPlain);
-  const vm_flags_t newflags = vm_flags_t{prot} | (flags & ~(VM_READ | VM_WRITE | VM_EXEC));
-  int error = 0;
-  if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) {
-    error = -13;  // -EACCES
-  } else {
-    error = mprotect_fixup(env, mm, start, end, newflags);
+  int error = -12;  // -ENOMEM
+  std::optional<VmaView> vma = find_vma(env, mm, start);
+  if (vma) {
+    std::optional<VmaId> prev = vma_prev(env, mm, vma->vma());
+    if (vma->vm_start <= start) {
+      if (start > vma->vm_start) prev = vma->vma().id;
+      for (uint64_t nstart = start;;) {
+        const VmAreaStruct& cur = vma->vma();
+        const vm_flags_t flags = env.load(cur.vm_flags, Access::kPlain);
+        const vm_flags_t newflags = vm_flags_t{prot} | (flags & ~(VM_READ | VM_WRITE | VM_EXEC));
+        if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) {
+          error = -13;  // -EACCES
+          break;
+        }
+        const uint64_t tmp = std::min(vma->vm_end, end);
+        error = mprotect_fixup(env, mm, cur.id, &prev, nstart, tmp, newflags);
+        if (error != 0) break;
+        nstart = tmp;
+        const VmAreaStruct& p = mm.vma(*prev);
+        nstart = std::max(nstart, env.load(p.vm_end, Access::kPlain));
+        if (nstart >= end) break;
+        const std::optional<VmaId> next = vma_next(env, mm, p);
+        vma = next ? std::optional<VmaView>(read_vma(env, mm, *next)) : std::nullopt;
+        if (!vma || vma->vm_start != nstart) {
+          error = -12;  // -ENOMEM
+          break;
+        }
+      }
+    }
   }
   env.unlock(mm.mmap_sem, LockMode::kExclusive);
   return error;

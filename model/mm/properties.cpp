@@ -70,9 +70,13 @@ std::optional<std::string> check_pte_attributes(const Env& env, const MmState& m
 }
 
 std::optional<std::string> check_pte_permission(const Env& env, const MmState& mm) {
-  const vm_flags_t flags = env.peek(mm.committed_vm_flags);
-  if (flags & VM_WRITE) return std::nullopt;
-  auto message = [&](const std::string& what, const std::string& entry) {
+  // committed_vm_flags[page] without VM_WRITE, or nullopt when writable.
+  auto read_only = [&](uint64_t page) -> std::optional<vm_flags_t> {
+    const vm_flags_t flags = env.peek(mm.committed_vm_flags[page]);
+    if (flags & VM_WRITE) return std::nullopt;
+    return flags;
+  };
+  auto message = [&](const std::string& what, const std::string& entry, vm_flags_t flags) {
     return what + " is writable (" + entry + ") but the VMA has no VM_WRITE (vm_flags " +
            hex(flags) + ")";
   };
@@ -80,16 +84,21 @@ std::optional<std::string> check_pte_permission(const Env& env, const MmState& m
     const x86::pmd_t pmd = peek_pmd(env, mm, slot);
     if (x86::pmd_none(pmd)) continue;
     if (pmd_is_huge(pmd)) {
-      if (x86::pmd_present(pmd) && x86::pmd_write(pmd)) {
-        return message("huge PMD " + std::to_string(slot), x86::describe_pmd(pmd));
+      if (!x86::pmd_present(pmd) || !x86::pmd_write(pmd)) continue;
+      for (uint64_t page = mm.pmd_start(slot); page < mm.pmd_end(slot) && page < mm.nr_pages;
+           ++page) {
+        if (const auto flags = read_only(page)) {
+          return message("huge PMD " + std::to_string(slot), x86::describe_pmd(pmd), *flags);
+        }
       }
       continue;
     }
     for (uint64_t page = mm.pmd_start(slot); page < mm.pmd_end(slot) && page < mm.nr_pages;
          ++page) {
       const x86::pte_t pte = peek_pte(env, mm, page);
-      if (x86::pte_present(pte) && x86::pte_write(pte)) {
-        return message("PTE for page " + std::to_string(page), x86::describe_pte(pte));
+      if (!x86::pte_present(pte) || !x86::pte_write(pte)) continue;
+      if (const auto flags = read_only(page)) {
+        return message("PTE for page " + std::to_string(page), x86::describe_pte(pte), *flags);
       }
     }
   }
@@ -110,7 +119,7 @@ void install_mm_properties(Env& env, const std::shared_ptr<const MmState>& mm, b
   for (VarId v : mm->pfn_owner) env.watch(v);
   for (VarId v : mm->pfn_kind) env.watch(v);
   for (VarId v : mm->expected_pfn) env.watch(v);
-  env.watch(mm->committed_vm_flags);
+  for (VarId v : mm->committed_vm_flags) env.watch(v);
 }
 
 }  // namespace protmc::model

@@ -7,9 +7,12 @@
 //     the mapping should map at that offset (expected_pfn, when claimed), and
 //     carries exactly the caching mode and C-bit that memory requires
 //     (required_attributes(kind, sev_active)).
-//   pte-permission: no writable entry while the VMA's committed vm_flags have
-//     no VM_WRITE (committed: what the last completed mprotect_fixup()
-//     installed, so entries mprotect is still rewriting are not flagged).
+//   pte-permission: no writable entry (PTE, or a huge PMD, for each small
+//     page it maps) for a page whose committed vm_flags have no VM_WRITE
+//     (committed: what the last completed mprotect_fixup() covering the page
+//     installed, per page since a partial mprotect splits the VMA; entries
+//     mprotect is still rewriting are not flagged: during an upgrade the
+//     page counts with the old and new flags united).
 //
 // kernel-bug findings are raised directly by the paths (env.fail).
 #pragma once

@@ -25,4 +25,7 @@ inline constexpr vm_flags_t VM_MIXEDMAP = 0x10000000;
 inline constexpr vm_flags_t VM_HUGEPAGE = 0x20000000;
 inline constexpr vm_flags_t VM_NOHUGEPAGE = 0x40000000;
 
+// VM_SPECIAL (include/linux/mm.h): VMAs that vma_merge() never merges.
+inline constexpr vm_flags_t VM_SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP;
+
 }  // namespace protmc::model

@@ -36,12 +36,13 @@ void ttm_bo_mmap(Env& env, const TtmState& ttm) {
   env.lock(ttm.resv);
   const TtmPlacement mem = ttm_bo_read_mem(env, ttm);
   env.unlock(ttm.resv);
-  x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  const VmAreaStruct& vma = mm.vma(0);  // the VMA being mmapped
+  x86::pgprot_t prot{env.load(vma.vm_page_prot, Access::kPlain)};
   prot = ttm_io_prot(ttm, mem, prot);
   if (mem == TtmPlacement::kVram || mem == TtmPlacement::kSystemDma) {
     prot = x86::pgprot_decrypted(prot);  // force_dma_unencrypted() / iomem
   }
-  env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
+  env.store(vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
   if (env.recording()) env.annotate("vm_page_prot = " + x86::pgprot_flags_string(prot));
 }
 
@@ -56,9 +57,9 @@ namespace {
 vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t fault_page_size) {
   return ttm_bo_vm_fault_around(env, ttm, vmf, [&] {
     return ttm_bo_vm_fault_reserved_frame(
-        env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset) {
-          return ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, TTM_BO_VM_NUM_PREFAULT,
-                                           fault_page_size);
+        env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset, uint64_t page_last) {
+          return ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, page_last,
+                                           TTM_BO_VM_NUM_PREFAULT, fault_page_size);
         });
   });
 }
@@ -82,9 +83,10 @@ vm_fault_t ttm_bo_vm_huge_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
 void vvar_mmap(Env& env, const VvarState& vvar) {
   FunctionScope scope(env, "dma_mmap_prepare");
   const MmState& mm = *vvar.mm;
-  x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  const VmAreaStruct& vma = mm.vma(0);  // the special mapping's VMA
+  x86::pgprot_t prot{env.load(vma.vm_page_prot, Access::kPlain)};
   prot = vvar_page_prot(vvar, 0, prot);
-  env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
+  env.store(vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
   if (env.recording()) env.annotate("vm_page_prot = " + x86::pgprot_flags_string(prot));
 }
 
@@ -93,7 +95,8 @@ void vvar_mmap(Env& env, const VvarState& vvar) {
 vm_fault_t vvar_fault(Env& env, const VvarState& vvar, VmFault& vmf) {
   FunctionScope scope(env, "dma_mmap_fault");
   if (vmf.address >= vvar.layout.size()) return VM_FAULT_SIGBUS;
-  return vmf_insert_pfn(env, *vvar.mm, vmf.address, vvar.pfn(vmf.address));
+  const MmState& mm = *vvar.mm;
+  return vmf_insert_pfn(env, mm, vmf.vma, vmf.address, vvar.pfn(vmf.address));
 }
 
 }  // namespace proposals::dma_mmap_prepare

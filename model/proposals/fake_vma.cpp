@@ -97,14 +97,16 @@ vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
 
   ret = VM_FAULT_NOPAGE;
   ttm_mem_io_lock(env, ttm, man);
+  const VmaView& vma = vmf.vma;
   uint64_t address = vmf.address;
-  uint64_t page_offset = ttm_bo_page_offset(ttm, address);
-  const uint64_t page_last = ttm_bo_page_last(ttm);
+  const TtmFaultOffsets at = ttm_bo_fault_offsets(ttm, vmf);
+  uint64_t page_offset = at.page_offset;
+  const uint64_t page_last = at.page_last;
   if (page_offset >= ttm.num_pages) {
     ret = VM_FAULT_SIGBUS;
   } else {
     // cvma = *vma: plain loads of the VMA's fields.
-    VmAreaCopy cvma = copy_vma(env, mm);
+    VmAreaCopy cvma = copy_vma(env, vma.vma());
     cvma.vm_page_prot = x86::vm_get_page_prot(cvma.vm_flags, mm.sev_active);
     const TtmPlacement mem = ttm_bo_read_mem(env, ttm);  // under resv
     cvma.vm_page_prot = ttm_io_prot(ttm, mem, cvma.vm_page_prot);
@@ -115,10 +117,10 @@ vm_fault_t ttm_bo_vm_fault(Env& env, const TtmState& ttm, VmFault& vmf) {
         cvma.vm_page_prot = x86::pgprot_decrypted(cvma.vm_page_prot);
       }
       const uint64_t pfn = ttm_bo_pfn(ttm, mem, page_offset);
-      if (mm.vma.kind == VmaKind::kMixedMap) {
-        ret = vmf_insert_mixed(env, mm, cvma, address, pfn);
+      if (vma.vma().kind == VmaKind::kMixedMap) {
+        ret = vmf_insert_mixed(env, mm, vma, cvma, address, pfn);
       } else {
-        ret = vmf_insert_pfn(env, mm, cvma, address, pfn);
+        ret = vmf_insert_pfn(env, mm, vma, cvma, address, pfn);
       }
       if (ret == VM_FAULT_NOPAGE && i > 0) break;
       if (ret & VM_FAULT_ERROR) break;  // goto out_io_unlock with ret
@@ -145,10 +147,11 @@ vm_fault_t vvar_fault(Env& env, const VvarState& vvar, VmFault& vmf) {
   FunctionScope scope(env, "vvar_fault");
   const MmState& mm = *vvar.mm;
   if (vmf.address >= vvar.layout.size()) return VM_FAULT_SIGBUS;
-  VmAreaCopy cvma = copy_vma(env, mm);
+  const VmaView& vma = vmf.vma;
+  VmAreaCopy cvma = copy_vma(env, vma.vma());
   cvma.vm_page_prot =
       vvar_page_prot(vvar, vmf.address, x86::vm_get_page_prot(cvma.vm_flags, mm.sev_active));
-  return vmf_insert_pfn(env, mm, cvma, vmf.address, vvar.pfn(vmf.address));
+  return vmf_insert_pfn(env, mm, vma, cvma, vmf.address, vvar.pfn(vmf.address));
 }
 
 }  // namespace proposals::fake_vma

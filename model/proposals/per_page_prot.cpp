@@ -51,23 +51,24 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
                                     uint64_t num_prefault, uint64_t fault_page_size) {
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
+  const VmaView& vma = vmf.vma;
   return ttm_bo_vm_fault_reserved_frame(
-      env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset) -> vm_fault_t {
+      env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset, uint64_t page_last) -> vm_fault_t {
         prot = ttm_bo_vm_prot(ttm, mem, prot);
         if (fault_page_size != 1) {
           const bool write = vmf.flags & FAULT_FLAG_WRITE;
           return ttm_bo_vm_insert_huge(env, ttm, mem, vmf.address, page_offset, fault_page_size,
                                        [&](uint64_t at, uint64_t pfn) {
-                                         return vmf_insert_pfn_pmd_prot(env, mm, at, pfn,
+                                         return vmf_insert_pfn_pmd_prot(env, mm, vma, at, pfn,
                                                                         /*devmap=*/true, prot,
                                                                         write);
                                        });
         }
-        return ttm_bo_vm_prefault(ttm, mem, vmf.address, page_offset, num_prefault,
+        return ttm_bo_vm_prefault(ttm, mem, vmf.address, page_offset, page_last, num_prefault,
                                   [&](uint64_t at, uint64_t pfn) {
-                                    return mm.vma.kind == VmaKind::kMixedMap
-                                               ? vmf_insert_mixed_prot(env, mm, at, pfn, prot)
-                                               : vmf_insert_pfn_prot(env, mm, at, pfn, prot);
+                                    return vma.vma().kind == VmaKind::kMixedMap
+                                               ? vmf_insert_mixed_prot(env, mm, vma, at, pfn, prot)
+                                               : vmf_insert_pfn_prot(env, mm, vma, at, pfn, prot);
                                   });
       });
 }
@@ -84,7 +85,7 @@ namespace {
 vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t num_prefault,
                       uint64_t fault_page_size) {
   return ttm_bo_vm_fault_around(env, ttm, vmf, [&] {
-    const x86::pgprot_t prot{env.load(ttm.mm->vma.vm_page_prot, Access::kPlain)};
+    const x86::pgprot_t prot{env.load(vmf.vma.vma().vm_page_prot, Access::kPlain)};
     return ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, num_prefault, fault_page_size);
   });
 }

@@ -40,7 +40,7 @@ void ttm_mmap_region(Env& env, const TtmState& ttm, const Proposal& proposal) {
     checker::FunctionScope mmap(env, "call_mmap");
     proposal.ttm_mmap(env, ttm);
   }
-  vma_set_page_prot(env, *ttm.mm);
+  vma_set_page_prot(env, *ttm.mm, ttm.mm->vma(0));
   env.unlock(ttm.mm->mmap_sem, checker::LockMode::kExclusive);
 }
 

@@ -47,11 +47,11 @@ using checker::FunctionScope;
 
 namespace {
 
-LockId vm_prot_lock_of(const MmState& mm) {
-  CHECK_MSG(mm.vm_prot_lock.has_value(),
+LockId vm_prot_lock_of(const VmAreaStruct& vma) {
+  CHECK_MSG(vma.vm_prot_lock.has_value(),
             "vm-prot-lock: run the proposal's ->mmap (ttm_mmap_region / "
             "vvar_install_special_mapping) before faulting");
-  return *mm.vm_prot_lock;
+  return *vma.vm_prot_lock;
 }
 
 }  // namespace
@@ -82,19 +82,21 @@ vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf,
                                     uint64_t num_prefault, uint64_t fault_page_size) {
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
   const MmState& mm = *ttm.mm;
-  const LockId vm_prot_lock = vm_prot_lock_of(mm);
-  return ttm_bo_vm_fault_reserved_frame(env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset) {
-    env.lock(vm_prot_lock);
-    const vm_flags_t vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
-    const x86::pgprot_t prot =
-        ttm_bo_vm_prot(ttm, mem, x86::vm_get_page_prot(vm_flags, mm.sev_active));
-    env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
-    if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
-    const vm_fault_t ret =
-        ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, num_prefault, fault_page_size);
-    env.unlock(vm_prot_lock);
-    return ret;
-  });
+  const VmAreaStruct& vma = vmf.vma.vma();
+  const LockId vm_prot_lock = vm_prot_lock_of(vma);
+  return ttm_bo_vm_fault_reserved_frame(
+      env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset, uint64_t page_last) {
+        env.lock(vm_prot_lock);
+        const vm_flags_t vm_flags = env.load(vma.vm_flags, Access::kPlain);
+        const x86::pgprot_t prot =
+            ttm_bo_vm_prot(ttm, mem, x86::vm_get_page_prot(vm_flags, mm.sev_active));
+        env.store(vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
+        if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
+        const vm_fault_t ret = ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, page_last,
+                                                         num_prefault, fault_page_size);
+        env.unlock(vm_prot_lock);
+        return ret;
+      });
 }
 
 // ttm_bo_vm_fault() (ttm_bo_vm.c, v5.4 form) around
@@ -135,14 +137,15 @@ vm_fault_t vvar_fault(Env& env, const VvarState& vvar, VmFault& vmf) {
   FunctionScope scope(env, "vvar_fault");
   const MmState& mm = *vvar.mm;
   if (vmf.address >= vvar.layout.size()) return VM_FAULT_SIGBUS;
-  const LockId vm_prot_lock = vm_prot_lock_of(mm);
+  const VmAreaStruct& vma = vmf.vma.vma();
+  const LockId vm_prot_lock = vm_prot_lock_of(vma);
   env.lock(vm_prot_lock);
-  const vm_flags_t vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
+  const vm_flags_t vm_flags = env.load(vma.vm_flags, Access::kPlain);
   const x86::pgprot_t prot =
       vvar_page_prot(vvar, vmf.address, x86::vm_get_page_prot(vm_flags, mm.sev_active));
-  env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
+  env.store(vma.vm_page_prot, x86::pgprot_val(prot), Access::kPlain);
   if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
-  const vm_fault_t ret = vmf_insert_pfn(env, mm, vmf.address, vvar.pfn(vmf.address));
+  const vm_fault_t ret = vmf_insert_pfn(env, mm, vmf.vma, vmf.address, vvar.pfn(vmf.address));
   env.unlock(vm_prot_lock);
   return ret;
 }

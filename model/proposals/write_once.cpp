@@ -33,17 +33,18 @@ using checker::FunctionScope;
 vm_fault_t ttm_bo_vm_fault_reserved(Env& env, const TtmState& ttm, VmFault& vmf, x86::pgprot_t prot,
                                     uint64_t num_prefault, uint64_t fault_page_size) {
   FunctionScope scope(env, "ttm_bo_vm_fault_reserved");
-  const MmState& mm = *ttm.mm;
-  return ttm_bo_vm_fault_reserved_frame(env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset) {
-    prot = ttm_bo_vm_prot(ttm, mem, prot);
-    {
-      FunctionScope write(env, "WRITE_ONCE(vma->vm_page_prot)");
-      env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
-      if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
-    }
-    return ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, num_prefault,
-                                     fault_page_size);
-  });
+  const VmAreaStruct& vma = vmf.vma.vma();
+  return ttm_bo_vm_fault_reserved_frame(
+      env, ttm, vmf, [&](TtmPlacement mem, uint64_t page_offset, uint64_t page_last) {
+        prot = ttm_bo_vm_prot(ttm, mem, prot);
+        {
+          FunctionScope write(env, "WRITE_ONCE(vma->vm_page_prot)");
+          env.store(vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
+          if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
+        }
+        return ttm_bo_vm_insert_from_vma(env, ttm, mem, vmf, page_offset, page_last, num_prefault,
+                                         fault_page_size);
+      });
 }
 
 namespace {
@@ -58,7 +59,7 @@ namespace {
 vm_fault_t fault_with(Env& env, const TtmState& ttm, VmFault& vmf, uint64_t num_prefault,
                       uint64_t fault_page_size) {
   return ttm_bo_vm_fault_around(env, ttm, vmf, [&] {
-    const vm_flags_t vm_flags = env.load(ttm.mm->vma.vm_flags, Access::kPlain);
+    const vm_flags_t vm_flags = env.load(vmf.vma.vma().vm_flags, Access::kPlain);
     const x86::pgprot_t prot = x86::vm_get_page_prot(vm_flags, ttm.mm->sev_active);
     return ttm_bo_vm_fault_reserved(env, ttm, vmf, prot, num_prefault, fault_page_size);
   });
@@ -92,15 +93,16 @@ vm_fault_t vvar_fault(Env& env, const VvarState& vvar, VmFault& vmf) {
   FunctionScope scope(env, "vvar_fault");
   const MmState& mm = *vvar.mm;
   if (vmf.address >= vvar.layout.size()) return VM_FAULT_SIGBUS;
-  const vm_flags_t vm_flags = env.load(mm.vma.vm_flags, Access::kPlain);
+  const VmAreaStruct& vma = vmf.vma.vma();
+  const vm_flags_t vm_flags = env.load(vma.vm_flags, Access::kPlain);
   const x86::pgprot_t prot =
       vvar_page_prot(vvar, vmf.address, x86::vm_get_page_prot(vm_flags, mm.sev_active));
   {
     FunctionScope write(env, "WRITE_ONCE(vma->vm_page_prot)");
-    env.store(mm.vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
+    env.store(vma.vm_page_prot, x86::pgprot_val(prot), Access::kMarked);
     if (env.recording()) env.annotate("vm_page_prot := " + x86::pgprot_flags_string(prot));
   }
-  return vmf_insert_pfn(env, mm, vmf.address, vvar.pfn(vmf.address));
+  return vmf_insert_pfn(env, mm, vmf.vma, vmf.address, vvar.pfn(vmf.address));
 }
 
 }  // namespace proposals::write_once

@@ -22,11 +22,6 @@ namespace {
 // The model's TTM BO has 1..16 pages (ttm_mm_config).
 constexpr uint32_t kMaxTtmPages = 16;
 
-std::string page_range(uint32_t first, uint32_t count) {
-  return count == 1 ? "page " + std::to_string(first)
-                    : "pages " + std::to_string(first) + ".." + std::to_string(first + count - 1);
-}
-
 // Every placement the BO can be in during an execution: the initial one, the
 // targets of the moves, and system after a swap-out (threads interleave, so
 // any of them can precede any move).
@@ -47,10 +42,8 @@ std::string op_unsupported(const ScenarioConfig& config, const ScenarioOp& op,
       [&](const auto& o) -> std::string {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, MprotectOp>) {
-          if (o.first != 0 || o.count != config.pages) {
-            return "mprotect of " + page_range(o.first, o.count) +
-                   " is not modelled yet: only mprotect of the whole mapping (" +
-                   page_range(0, config.pages) + ") is (split_vma() is not modelled)";
+          if (o.count == 0 || o.first + o.count > config.pages) {
+            return "mprotect of pages outside the mapping";  // the loader refuses it first
           }
         } else if constexpr (std::is_same_v<T, SplitHugePmdOp>) {
           if (!config.huge) return "split_huge_pmd needs a mapping with \"huge\": true";
@@ -72,6 +65,22 @@ std::string op_unsupported(const ScenarioConfig& config, const ScenarioOp& op,
         return "";
       },
       op);
+}
+
+// The VMA slots a scenario can need (sysctl_max_map_count of its mm): mmap's
+// VMA plus two per mprotect of part of the mapping (split_vma() at each end),
+// at most one per page. So no split of a scenario fails for lack of a slot,
+// and a scenario without partial mprotects keeps the one VMA it always had.
+uint32_t vma_slots(const ScenarioConfig& config, uint32_t pages) {
+  uint32_t slots = 1;
+  for (const ScenarioThread& thread : config.threads) {
+    for (const ScenarioOp& op : thread.ops) {
+      if (const auto* mprotect = std::get_if<MprotectOp>(&op)) {
+        if (mprotect->first != 0 || mprotect->count != pages) slots += 2;
+      }
+    }
+  }
+  return std::min(slots, pages);
 }
 
 // The selected mm properties as invariants, watching what they read.
@@ -129,8 +138,8 @@ std::string vvar_unsupported(const ScenarioConfig& config, const Proposal& propo
           return "thread " + thread.name + ": a write fault on the read-only vvar mapping";
         }
       } else if (const auto* mprotect = std::get_if<MprotectOp>(&op)) {
-        if (mprotect->first != 0 || mprotect->count != config.vvar_layout.size()) {
-          return "thread " + thread.name + ": mprotect of part of the mapping is not modelled yet";
+        if (mprotect->count == 0 || mprotect->first + mprotect->count > config.vvar_layout.size()) {
+          return "thread " + thread.name + ": mprotect of pages outside the mapping";
         }
       } else if (!std::holds_alternative<MadviseDontneedOp>(op)) {
         return "thread " + thread.name + ": this operation needs a ttm mapping";
@@ -160,6 +169,7 @@ checker::Program make_vvar_program(const std::shared_ptr<const ScenarioConfig>& 
   vvar_config.sev_active = shared->sev_active;
   vvar_config.knobs = shared->knobs;
   vvar_config.pmd_pages = shared->pmd_pages;
+  vvar_config.max_vmas = vma_slots(*shared, static_cast<uint32_t>(shared->vvar_layout.size()));
   return checker::Program{
       shared->name, [shared, proposal, vvar_config](Env& env) {
         const std::shared_ptr<const VvarState> vvar = make_vvar_state(env, vvar_config);
@@ -229,6 +239,7 @@ checker::Program make_scenario_program(const ScenarioConfig& config) {
   ttm_config.sev_active = config.sev_active;
   ttm_config.knobs = config.knobs;
   ttm_config.vm_flags = mmap_vm_flags(config.vm_flags);
+  ttm_config.max_vmas = vma_slots(config, config.pages);
 
   auto shared = std::make_shared<const ScenarioConfig>(config);
   if (config.driver == ScenarioDriver::kVvar) return make_vvar_program(shared, proposal);

@@ -122,6 +122,7 @@ MmConfig ttm_mm_config(const TtmConfig& config) {
   mm.vma_kind = VmaKind::kMixedMap;
   mm.vm_flags = config.vm_flags | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
   mm.vm_pgoff = config.vma_node_start;
+  mm.max_vmas = config.max_vmas;
   mm.sev_active = config.sev_active;
   mm.knobs = config.knobs;
   mm.first_pfn = config.first_pfn;

@@ -106,6 +106,7 @@ struct TtmConfig {
   // ttm_bo_mmap(): VM_MIXEDMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP are added.
   vm_flags_t vm_flags = VM_READ | VM_WRITE | VM_SHARED | VM_MAYREAD | VM_MAYWRITE | VM_MAYSHARE;
   uint64_t first_pfn = 0x100;
+  uint32_t max_vmas = 0;  // MmConfig::max_vmas
 };
 
 // Backing ranges: system and tt share one.

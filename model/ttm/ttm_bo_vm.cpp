@@ -101,31 +101,30 @@ x86::pgprot_t ttm_bo_vm_prot(const TtmState& ttm, TtmPlacement mem, x86::pgprot_
 }
 
 vm_fault_t ttm_bo_vm_insert_from_vma(Env& env, const TtmState& ttm, TtmPlacement mem,
-                                     const VmFault& vmf, uint64_t page_offset,
+                                     const VmFault& vmf, uint64_t page_offset, uint64_t page_last,
                                      uint64_t num_prefault, uint64_t fault_page_size) {
   const MmState& mm = *ttm.mm;
+  const VmaView& vma = vmf.vma;
   if (fault_page_size != 1) {
     const bool write = vmf.flags & FAULT_FLAG_WRITE;
     return ttm_bo_vm_insert_huge(
         env, ttm, mem, vmf.address, page_offset, fault_page_size, [&](uint64_t at, uint64_t pfn) {
-          return vmf_insert_pfn_pmd(env, mm, at, pfn, /*devmap=*/true, write);
+          return vmf_insert_pfn_pmd(env, mm, vma, at, pfn, /*devmap=*/true, write);
         });
   }
   return ttm_bo_vm_prefault(
-      ttm, mem, vmf.address, page_offset, num_prefault, [&](uint64_t at, uint64_t pfn) {
-        return mm.vma.kind == VmaKind::kMixedMap ? vmf_insert_mixed(env, mm, at, pfn)
-                                                 : vmf_insert_pfn(env, mm, at, pfn);
+      ttm, mem, vmf.address, page_offset, page_last, num_prefault, [&](uint64_t at, uint64_t pfn) {
+        return vma.vma().kind == VmaKind::kMixedMap ? vmf_insert_mixed(env, mm, vma, at, pfn)
+                                                    : vmf_insert_pfn(env, mm, vma, at, pfn);
       });
 }
 
-uint64_t ttm_bo_page_offset(const TtmState& ttm, uint64_t address) {
-  const VmAreaStruct& vma = ttm.mm->vma;
-  return address - vma.vm_start + vma.vm_pgoff - ttm.vma_node_start;
-}
-
-uint64_t ttm_bo_page_last(const TtmState& ttm) {
-  const VmAreaStruct& vma = ttm.mm->vma;
-  return (vma.vm_end - vma.vm_start) + vma.vm_pgoff - ttm.vma_node_start;
+TtmFaultOffsets ttm_bo_fault_offsets(const TtmState& ttm, const VmFault& vmf) {
+  const uint64_t vm_pgoff = vmf.pgoff - (vmf.address - vmf.vma.vm_start);
+  TtmFaultOffsets at;
+  at.page_offset = vmf.address - vmf.vma.vm_start + vm_pgoff - ttm.vma_node_start;
+  at.page_last = (vmf.vma.vm_end - vmf.vma.vm_start) + vm_pgoff - ttm.vma_node_start;
+  return at;
 }
 
 uint64_t ttm_bo_pfn(const TtmState& ttm, TtmPlacement placement, uint64_t page_offset) {

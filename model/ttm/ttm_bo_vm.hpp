@@ -25,10 +25,10 @@ vm_fault_t ttm_bo_vm_reserve(Env& env, const TtmState& ttm, const VmFault& vmf);
 // ttm_bo_vm_insert_huge() with vmf_insert_pfn_pmd(vmf, pfn, write); anything
 // else to the prefault loop with vmf_insert_mixed(vma, ...) or, for a
 // VM_PFNMAP VMA, vmf_insert_pfn(vma, ...). All of them read
-// vma->vm_page_prot. Locks held on entry: mmap_sem (read), resv,
-// io_reserve_mutex (and the proposal's own).
+// vma->vm_page_prot (vmf->vma's). Locks held on entry: mmap_sem (read),
+// resv, io_reserve_mutex (and the proposal's own).
 vm_fault_t ttm_bo_vm_insert_from_vma(Env& env, const TtmState& ttm, TtmPlacement mem,
-                                     const VmFault& vmf, uint64_t page_offset,
+                                     const VmFault& vmf, uint64_t page_offset, uint64_t page_last,
                                      uint64_t num_prefault, uint64_t fault_page_size);
 
 // The shape of ttm_bo_vm_fault() (ttm_bo_vm.c, v5.4-v5.7) and of the v5.7
@@ -65,8 +65,15 @@ vm_fault_t ttm_bo_vm_fault_idle(Env& env, const TtmState& ttm, const VmFault& vm
 //   page_offset = ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff
 //                 - drm_vma_node_start(&bo->vma_node);
 //   page_last = vma_pages(vma) + vma->vm_pgoff - drm_vma_node_start(...);
-uint64_t ttm_bo_page_offset(const TtmState& ttm, uint64_t address);
-uint64_t ttm_bo_page_last(const TtmState& ttm);
+// From vmf->vma's range as the fault entry read it and vmf->pgoff (which
+// holds vm_pgoff): the range and vm_pgoff cannot change under the fault's
+// mmap_sem, so the kernel's re-reads through vma-> are not separate events
+// (see VmaView). Pure.
+struct TtmFaultOffsets {
+  uint64_t page_offset = 0;
+  uint64_t page_last = 0;
+};
+TtmFaultOffsets ttm_bo_fault_offsets(const TtmState& ttm, const VmFault& vmf);
 
 // The pfn of BO page `page_offset` in `placement`: ttm_bo_io_mem_pfn() for
 // iomem ((bus.base + bus.offset) >> PAGE_SHIFT) + page_offset), otherwise
@@ -88,8 +95,8 @@ uint64_t ttm_bo_pfn(const TtmState& ttm, TtmPlacement placement, uint64_t page_o
 // Returns VM_FAULT_NOPAGE, or the first insert's error.
 template <typename Insert>
 vm_fault_t ttm_bo_vm_prefault(const TtmState& ttm, TtmPlacement mem, uint64_t address,
-                              uint64_t page_offset, uint64_t num_prefault, Insert&& insert) {
-  const uint64_t page_last = ttm_bo_page_last(ttm);
+                              uint64_t page_offset, uint64_t page_last, uint64_t num_prefault,
+                              Insert&& insert) {
   for (uint64_t i = 0; i < num_prefault; ++i) {
     const vm_fault_t ret = insert(address, ttm_bo_pfn(ttm, mem, page_offset));
     if (ret & VM_FAULT_ERROR) {
@@ -142,7 +149,8 @@ vm_fault_t ttm_bo_vm_insert_huge(Env& env, const TtmState& ttm, TtmPlacement mem
 }
 
 // The frame of ttm_bo_vm_fault_reserved() (ttm_bo_vm.c, v5.4-v5.7) that every
-// proposal shares around its own prot and insertion, `body(mem, page_offset)`:
+// proposal shares around its own prot and insertion,
+// `body(mem, page_offset, page_last)`:
 //   ret = ttm_bo_vm_fault_idle(bo, vmf); if (unlikely(ret != 0)) return ret;
 //   err = ttm_mem_io_lock(man, true); ...
 //   page_offset = ...;
@@ -160,8 +168,8 @@ vm_fault_t ttm_bo_vm_fault_reserved_frame(Env& env, const TtmState& ttm, const V
   const TtmPlacement mem = ttm_bo_read_mem(env, ttm);
   const uint32_t man = ttm_mem_reg_of(mem).mem_type;
   ttm_mem_io_lock(env, ttm, man);
-  const uint64_t page_offset = ttm_bo_page_offset(ttm, vmf.address);
-  ret = page_offset >= ttm.num_pages ? VM_FAULT_SIGBUS : body(mem, page_offset);
+  const TtmFaultOffsets at = ttm_bo_fault_offsets(ttm, vmf);
+  ret = at.page_offset >= ttm.num_pages ? VM_FAULT_SIGBUS : body(mem, at.page_offset, at.page_last);
   ttm_mem_io_unlock(env, ttm, man);
   return ret;
 }

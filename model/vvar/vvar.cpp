@@ -55,6 +55,8 @@ MmConfig vvar_mm_config(const VvarConfig& config) {
   mm.nr_pages = static_cast<uint32_t>(config.layout.size());
   mm.pmd_pages = config.pmd_pages;
   mm.vma_kind = VmaKind::kPfnMap;  // adds VM_PFNMAP | VM_IO
+  mm.vm_file = false;              // a special mapping: vm_ops, no vm_file
+  mm.max_vmas = config.max_vmas;
   // map_vdso(): VM_READ|VM_MAYREAD|VM_IO|VM_DONTDUMP|VM_PFNMAP, private.
   mm.vm_flags = VM_READ | VM_MAYREAD | VM_DONTDUMP;
   mm.vm_pgoff = 0;
@@ -99,15 +101,16 @@ x86::pgprot_t vvar_page_prot(const VvarState& vvar, uint64_t page, x86::pgprot_t
 vm_fault_t vvar_fault(Env& env, const VvarState& vvar, VmFault& vmf) {
   FunctionScope scope(env, "vvar_fault");
   const MmState& mm = *vvar.mm;
+  const VmaView& vma = vmf.vma;
   if (vmf.address >= vvar.layout.size()) return VM_FAULT_SIGBUS;
   const uint64_t pfn = vvar.pfn(vmf.address);
   switch (vvar.layout[vmf.address]) {
     case VvarPage::kData:
     case VvarPage::kHvclock:
-      return vmf_insert_pfn(env, mm, vmf.address, pfn);
+      return vmf_insert_pfn(env, mm, vma, vmf.address, pfn);
     case VvarPage::kPvclock: {
-      const x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
-      return vmf_insert_pfn_prot(env, mm, vmf.address, pfn, x86::pgprot_decrypted(prot));
+      const x86::pgprot_t prot{env.load(vma.vma().vm_page_prot, Access::kPlain)};
+      return vmf_insert_pfn_prot(env, mm, vma, vmf.address, pfn, x86::pgprot_decrypted(prot));
     }
   }
   return VM_FAULT_SIGBUS;

@@ -44,6 +44,7 @@ struct VvarConfig {
   KernelKnobs knobs;
   uint32_t pmd_pages = 2;
   uint64_t first_pfn = 0x100;
+  uint32_t max_vmas = 0;  // MmConfig::max_vmas
 };
 
 struct VvarState {

@@ -22,8 +22,9 @@ using x86::pte_t;
 // 0x100-0x101 (system-cached RAM) with the VMA's prot, write fault.
 void insert_huge(Env& env, const MmState& mm) {
   env.lock(mm.mmap_sem, LockMode::kShared);
-  const pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
-  EXPECT_EQ(vmf_insert_pfn_pmd_prot(env, mm, 0, 0x100, /*devmap=*/true, prot, /*write=*/true),
+  const pgprot_t prot{env.load(mm.vma(0).vm_page_prot, Access::kPlain)};
+  EXPECT_EQ(vmf_insert_pfn_pmd_prot(env, mm, peek_vma_view(env, mm), 0, 0x100, /*devmap=*/true,
+                                    prot, /*write=*/true),
             VM_FAULT_NOPAGE);
   env.unlock(mm.mmap_sem, LockMode::kShared);
 }
@@ -47,26 +48,26 @@ TEST(MmHugePmd, InsertBuildsAHugeDevmapEntry) {
 }
 
 TEST(MmHugePmd, WriteInsertUpgradesAPresentEntryOfTheSamePfnOnly) {
-  auto run =
-      run_mm(config_with(SpecialHugeSplit::kClear), [](Env& env, const MmState& mm, Snapshot&) {
-        env.lock(mm.mmap_sem, LockMode::kShared);
-        const pgprot_t ro{x86::PAGE_PRESENT | x86::PAGE_USER | x86::PAGE_NX};
-        vmf_insert_pfn_pmd_prot(env, mm, 0, 0x100, true, ro, /*write=*/false);
-        const pmd_t before = peek_pmd(env, mm, 0);
-        EXPECT_FALSE(x86::pmd_write(before));
-        // Another pfn: left alone (WARN_ON_ONCE in the kernel).
-        vmf_insert_pfn_pmd_prot(env, mm, 1, 0x102, true, ro, /*write=*/true);
-        EXPECT_EQ(peek_pmd(env, mm, 0), before);
-        // The same pfn with a write: young, dirty, writable; nothing else changes.
-        vmf_insert_pfn_pmd_prot(env, mm, 1, 0x100, true, ro, /*write=*/true);
-        const pmd_t after = peek_pmd(env, mm, 0);
-        EXPECT_TRUE(x86::pmd_write(after));
-        EXPECT_TRUE(x86::pmd_dirty(after));
-        const uint64_t changed =
-            x86::PAGE_RW | x86::PAGE_DIRTY | x86::PAGE_SOFT_DIRTY | x86::PAGE_ACCESSED;
-        EXPECT_EQ(x86::pmd_val(after) & ~changed, x86::pmd_val(before) & ~changed);
-        env.unlock(mm.mmap_sem, LockMode::kShared);
-      });
+  auto run = run_mm(config_with(SpecialHugeSplit::kClear), [](Env& env, const MmState& mm,
+                                                              Snapshot&) {
+    env.lock(mm.mmap_sem, LockMode::kShared);
+    const pgprot_t ro{x86::PAGE_PRESENT | x86::PAGE_USER | x86::PAGE_NX};
+    vmf_insert_pfn_pmd_prot(env, mm, peek_vma_view(env, mm), 0, 0x100, true, ro, /*write=*/false);
+    const pmd_t before = peek_pmd(env, mm, 0);
+    EXPECT_FALSE(x86::pmd_write(before));
+    // Another pfn: left alone (WARN_ON_ONCE in the kernel).
+    vmf_insert_pfn_pmd_prot(env, mm, peek_vma_view(env, mm), 1, 0x102, true, ro, /*write=*/true);
+    EXPECT_EQ(peek_pmd(env, mm, 0), before);
+    // The same pfn with a write: young, dirty, writable; nothing else changes.
+    vmf_insert_pfn_pmd_prot(env, mm, peek_vma_view(env, mm), 1, 0x100, true, ro, /*write=*/true);
+    const pmd_t after = peek_pmd(env, mm, 0);
+    EXPECT_TRUE(x86::pmd_write(after));
+    EXPECT_TRUE(x86::pmd_dirty(after));
+    const uint64_t changed =
+        x86::PAGE_RW | x86::PAGE_DIRTY | x86::PAGE_SOFT_DIRTY | x86::PAGE_ACCESSED;
+    EXPECT_EQ(x86::pmd_val(after) & ~changed, x86::pmd_val(before) & ~changed);
+    env.unlock(mm.mmap_sem, LockMode::kShared);
+  });
   ASSERT_TRUE(run.snapshot->taken) << run.all();
   EXPECT_TRUE(run.result.findings.empty()) << run.all();
 }
@@ -88,7 +89,7 @@ TEST(MmHugePmd, SplitUnderClearLeavesTheRangeEmpty) {
       run_mm(config_with(SpecialHugeSplit::kClear), [](Env& env, const MmState& mm, Snapshot&) {
         insert_huge(env, mm);
         env.lock(mm.mmap_sem, LockMode::kExclusive);  // mprotect's split_vma
-        split_huge_pmd_address(env, mm, 1);
+        split_huge_pmd_address(env, mm, mm.vma(0), 1);
         env.unlock(mm.mmap_sem, LockMode::kExclusive);
       });
   ASSERT_TRUE(run.snapshot->taken) << run.all();
@@ -123,8 +124,8 @@ TEST(MmHugePmd, RebuildLosesPerPageAttributesHeldOnlyInThePmd) {
   auto run = run_mm(config, [](Env& env, const MmState& mm, Snapshot&) {
     env.lock(mm.mmap_sem, LockMode::kShared);
     const pgprot_t prot = x86::pgprot_decrypted(
-        x86::pgprot_writecombine(pgprot_t{env.load(mm.vma.vm_page_prot, Access::kPlain)}));
-    vmf_insert_pfn_pmd_prot(env, mm, 2, 0x106, true, prot, false);
+        x86::pgprot_writecombine(pgprot_t{env.load(mm.vma(0).vm_page_prot, Access::kPlain)}));
+    vmf_insert_pfn_pmd_prot(env, mm, peek_vma_view(env, mm), 2, 0x106, true, prot, false);
     env.unlock(mm.mmap_sem, LockMode::kShared);
     do_madvise_dontneed(env, mm, 2, 3);
   });
@@ -171,7 +172,7 @@ TEST(MmHugePmd, PteFaultOnAHugePmdIsAKernelBug) {
   auto run =
       run_mm(config_with(SpecialHugeSplit::kClear), [](Env& env, const MmState& mm, Snapshot&) {
         insert_huge(env, mm);
-        vmf_insert_mixed(env, mm, 1, 0x101);
+        vmf_insert_mixed(env, mm, peek_vma_view(env, mm), 1, 0x101);
       });
   ASSERT_TRUE(run.has(kKernelBug)) << run.all();
   EXPECT_NE(run.message(kKernelBug).find("__get_locked_pte"), std::string::npos);

@@ -24,8 +24,9 @@ TEST(MmInsert, FaultInsertsTheExpectedSpecialPte) {
   const MmConfig config = test_config(KernelPreset::kV5_6, /*sev=*/true);
   auto run = run_mm(config, [](Env& env, const MmState& mm, Snapshot&) {
     env.lock(mm.mmap_sem, LockMode::kShared);
-    const pgprot_t prot = vram_prot(pgprot_t{env.load(mm.vma.vm_page_prot, Access::kPlain)});
-    EXPECT_EQ(vmf_insert_mixed_prot(env, mm, 1, 0x105, prot), VM_FAULT_NOPAGE);
+    const pgprot_t prot = vram_prot(pgprot_t{env.load(mm.vma(0).vm_page_prot, Access::kPlain)});
+    EXPECT_EQ(vmf_insert_mixed_prot(env, mm, peek_vma_view(env, mm), 1, 0x105, prot),
+              VM_FAULT_NOPAGE);
     env.unlock(mm.mmap_sem, LockMode::kShared);
   });
   ASSERT_TRUE(run.snapshot->taken) << run.all();
@@ -44,7 +45,7 @@ TEST(MmInsert, TrackPfnInsertCorrectsCachingButNotTheCBit) {
   auto run =
       run_mm(test_config(KernelPreset::kV5_3, true), [](Env& env, const MmState& mm, Snapshot&) {
         env.lock(mm.mmap_sem, LockMode::kShared);
-        vmf_insert_mixed(env, mm, 0, 0x104);
+        vmf_insert_mixed(env, mm, peek_vma_view(env, mm), 0, 0x104);
         env.unlock(mm.mmap_sem, LockMode::kShared);
       });
   ASSERT_TRUE(run.has(kPteAttributes)) << run.all();
@@ -56,7 +57,7 @@ TEST(MmInsert, TrackPfnInsertCorrectsCachingButNotTheCBit) {
 TEST(MmInsert, InsertPfnLeavesAPresentPteUnchanged) {
   auto run = run_mm(
       test_config(KernelPreset::kV5_3, false), [](Env& env, const MmState& mm, Snapshot& out) {
-        const pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+        const pgprot_t prot{env.load(mm.vma(0).vm_page_prot, Access::kPlain)};
         out.results.push_back(insert_pfn(env, mm, 2, 0x102, prot));
         out.results.push_back(insert_pfn(env, mm, 2, 0x103, x86::pgprot_noncached(prot)));
       });
@@ -68,8 +69,8 @@ TEST(MmInsert, InsertPfnLeavesAPresentPteUnchanged) {
 
 void fill_all(Env& env, const MmState& mm) {
   for (uint64_t page = 0; page < 4; ++page) {
-    vmf_insert_pfn_prot(env, mm, page, 0x104 + page,
-                        vram_prot(pgprot_t{env.load(mm.vma.vm_page_prot, Access::kPlain)}));
+    vmf_insert_pfn_prot(env, mm, peek_vma_view(env, mm), page, 0x104 + page,
+                        vram_prot(pgprot_t{env.load(mm.vma(0).vm_page_prot, Access::kPlain)}));
   }
 }
 
@@ -92,7 +93,8 @@ TEST(MmZap, MadviseDontneedZapsMixedMapButRefusesPfnMap) {
   auto mixed = run_mm(test_config(KernelPreset::kV5_7, false),
                       [](Env& env, const MmState& mm, Snapshot& out) {
                         env.lock(mm.mmap_sem, LockMode::kShared);
-                        for (uint64_t p = 0; p < 4; ++p) vmf_insert_mixed(env, mm, p, 0x100 + p);
+                        for (uint64_t p = 0; p < 4; ++p)
+                          vmf_insert_mixed(env, mm, peek_vma_view(env, mm), p, 0x100 + p);
                         env.unlock(mm.mmap_sem, LockMode::kShared);
                         out.results.push_back(do_madvise_dontneed(env, mm, 0, 4));
                       });
@@ -113,8 +115,8 @@ TEST(MmZap, MadviseDontneedZapsMixedMapButRefusesPfnMap) {
 MmRun mprotect_run(KernelPreset preset, bool sev) {
   return run_mm(
       test_config(preset, sev, VmaKind::kPfnMap), [](Env& env, const MmState& mm, Snapshot& out) {
-        vmf_insert_pfn_prot(env, mm, 0, 0x104,
-                            vram_prot(pgprot_t{env.load(mm.vma.vm_page_prot, Access::kPlain)}));
+        vmf_insert_pfn_prot(env, mm, peek_vma_view(env, mm), 0, 0x104,
+                            vram_prot(pgprot_t{env.load(mm.vma(0).vm_page_prot, Access::kPlain)}));
         out.results.push_back(do_mprotect_pkey(env, mm, 0, 4, PROT_READ));
       });
 }
@@ -174,14 +176,14 @@ TEST(MmExploration, PlainVmPageProtReadRacesWithWriteOnce) {
           install_mm_properties(env, mm);
           auto fault = env.spawn("fault", [mm](Env& e) {
             e.lock(mm->mmap_sem, LockMode::kShared);
-            vmf_insert_mixed(e, *mm, 0, 0x100);
+            vmf_insert_mixed(e, *mm, peek_vma_view(e, *mm), 0, 0x100);
             e.unlock(mm->mmap_sem, LockMode::kShared);
           });
           auto writer = env.spawn("writer", [mm, writer_holds_mmap_sem_write](Env& e) {
             const LockMode mode =
                 writer_holds_mmap_sem_write ? LockMode::kExclusive : LockMode::kShared;
             e.lock(mm->mmap_sem, mode);
-            vma_set_page_prot(e, *mm);
+            vma_set_page_prot(e, *mm, mm->vma(0));
             e.unlock(mm->mmap_sem, mode);
           });
           env.join(fault);

@@ -106,7 +106,8 @@ TEST(MmProperties, WritableEntryWithoutVmWriteIsReported) {
   auto run =
       run_mm(test_config(KernelPreset::kV5_7, false), [](Env& env, const MmState& mm, Snapshot&) {
         put_pte(env, mm, 2, 0x102, shared_rw(false));
-        env.store(mm.committed_vm_flags, VM_READ | VM_SHARED | VM_MIXEDMAP, Access::kMarked);
+        for (VarId v : mm.committed_vm_flags)
+          env.store(v, VM_READ | VM_SHARED | VM_MIXEDMAP, Access::kMarked);
       });
   ASSERT_TRUE(run.has(kPtePermission)) << run.all();
   EXPECT_EQ(run.message(kPtePermission).rfind("PTE for page 2 is writable (", 0), 0u)
@@ -120,7 +121,8 @@ TEST(MmProperties, ReadOnlyEntriesWithoutVmWriteAreSilent) {
   auto run =
       run_mm(test_config(KernelPreset::kV5_7, false), [](Env& env, const MmState& mm, Snapshot&) {
         put_pte(env, mm, 2, 0x102, x86::vm_get_page_prot(VM_READ | VM_SHARED, false));
-        env.store(mm.committed_vm_flags, VM_READ | VM_SHARED | VM_MIXEDMAP, Access::kMarked);
+        for (VarId v : mm.committed_vm_flags)
+          env.store(v, VM_READ | VM_SHARED | VM_MIXEDMAP, Access::kMarked);
       });
   ASSERT_TRUE(run.snapshot->taken) << run.all();
   EXPECT_TRUE(run.result.findings.empty()) << run.all();

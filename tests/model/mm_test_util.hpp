@@ -60,7 +60,7 @@ inline MmRun run_mm(const MmConfig& config, Body body, bool keep_going = true) {
                              for (uint32_t s = 0; s < mm->nr_pmds; ++s)
                                local.pmd.push_back(peek_pmd(env, *mm, s));
                              local.vm_page_prot = peek_vm_page_prot(env, *mm);
-                             local.vm_flags = env.peek(mm->vma.vm_flags);
+                             local.vm_flags = env.peek(mm->vma(0).vm_flags);
                              *snapshot = local;
                            }};
   ExploreOptions options;

@@ -33,11 +33,12 @@ void ttm_huge_fault_in_setup(Env& env, const TtmState& ttm) {
   const MmState& mm = *ttm.mm;
   env.lock(mm.mmap_sem, LockMode::kShared);
   env.lock(ttm.resv);
-  x86::pgprot_t prot{env.load(mm.vma.vm_page_prot, Access::kPlain)};
+  x86::pgprot_t prot{env.load(mm.vma(0).vm_page_prot, Access::kPlain)};
   prot = x86::pgprot_decrypted(ttm_io_prot(ttm, TtmPlacement::kVram, prot));
-  EXPECT_EQ(vmf_insert_pfn_pmd_prot(env, mm, 0, ttm.pfn(TtmPlacement::kVram, 0), /*devmap=*/true,
-                                    prot, /*write=*/false),
-            VM_FAULT_NOPAGE);
+  EXPECT_EQ(
+      vmf_insert_pfn_pmd_prot(env, mm, peek_vma_view(env, mm), 0, ttm.pfn(TtmPlacement::kVram, 0),
+                              /*devmap=*/true, prot, /*write=*/false),
+      VM_FAULT_NOPAGE);
   env.unlock(ttm.resv);
   env.unlock(mm.mmap_sem, LockMode::kShared);
 }

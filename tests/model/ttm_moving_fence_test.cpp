@@ -37,7 +37,8 @@ std::set<int64_t> idle_outcomes(uint32_t flags) {
                 const checker::ThreadId fault = env.spawn("fault", [ttm, flags, outcomes](Env& e) {
                   e.lock(ttm->mm->mmap_sem, LockMode::kShared);
                   e.lock(ttm->resv);
-                  const VmFault vmf{0, flags};
+                  VmFault vmf;
+                  vmf.flags = flags;
                   const vm_fault_t ret = ttm_bo_vm_fault_idle(e, *ttm, vmf);
                   outcomes->insert(ret);
                   if (ret == VM_FAULT_RETRY) {

@@ -45,14 +45,15 @@ bool has_lock_order_between(const TtmRun& run, const std::string& a, const std::
 void insert_vram_huge_entry(Env& env, const TtmState& ttm) {
   const MmState& mm = *ttm.mm;
   env.lock(mm.mmap_sem, LockMode::kShared);
-  if (mm.vm_prot_lock) env.lock(*mm.vm_prot_lock);
-  const vm_flags_t flags = env.load(mm.vma.vm_flags, Access::kPlain);
+  if (mm.vma(0).vm_prot_lock) env.lock(*mm.vma(0).vm_prot_lock);
+  const vm_flags_t flags = env.load(mm.vma(0).vm_flags, Access::kPlain);
   x86::pgprot_t prot = x86::vm_get_page_prot(flags, mm.sev_active);
   prot = x86::pgprot_decrypted(ttm_io_prot(ttm, TtmPlacement::kVram, prot));
-  EXPECT_EQ(vmf_insert_pfn_pmd_prot(env, mm, 0, ttm.pfn(TtmPlacement::kVram, 0), /*devmap=*/true,
-                                    prot, /*write=*/false),
-            VM_FAULT_NOPAGE);
-  if (mm.vm_prot_lock) env.unlock(*mm.vm_prot_lock);
+  EXPECT_EQ(
+      vmf_insert_pfn_pmd_prot(env, mm, peek_vma_view(env, mm), 0, ttm.pfn(TtmPlacement::kVram, 0),
+                              /*devmap=*/true, prot, /*write=*/false),
+      VM_FAULT_NOPAGE);
+  if (mm.vma(0).vm_prot_lock) env.unlock(*mm.vma(0).vm_prot_lock);
   env.unlock(mm.mmap_sem, LockMode::kShared);
 }
 
@@ -123,9 +124,9 @@ TEST(VmProtLock, LockOrderHasNoInversionWithFaultMoveMprotectAndSplit) {
 void wrong_order_unmap_virtual(Env& env, const TtmState& ttm) {
   checker::FunctionScope scope(env, "wrong_ttm_bo_unmap_virtual");
   env.lock(ttm.resv);
-  env.lock(*ttm.mm->vm_prot_lock);  // wrong: before i_mmap_rwsem
+  env.lock(*ttm.mm->vma(0).vm_prot_lock);  // wrong: before i_mmap_rwsem
   ttm_bo_unmap_virtual_locked(env, ttm);
-  env.unlock(*ttm.mm->vm_prot_lock);
+  env.unlock(*ttm.mm->vma(0).vm_prot_lock);
   env.unlock(ttm.resv);
 }
 
