@@ -88,7 +88,10 @@ std::optional<std::string> check_pte_permission(const Env& env, const MmState& m
       for (uint64_t page = mm.pmd_start(slot); page < mm.pmd_end(slot) && page < mm.nr_pages;
            ++page) {
         if (const auto flags = read_only(page)) {
-          return message("huge PMD " + std::to_string(slot), x86::describe_pmd(pmd), *flags);
+          // Named by the page whose VMA lacks VM_WRITE (as pte-attributes names
+          // the page of a huge entry it reports).
+          return message("huge PMD " + std::to_string(slot) + " at page " + std::to_string(page),
+                         x86::describe_pmd(pmd), *flags);
         }
       }
       continue;

@@ -334,7 +334,7 @@ TEST(SplitVma, AHugeInsertThroughOnePartMapsTheNextPartWithItsProt) {
     env.unlock(mm.mmap_sem, LockMode::kShared);
   });
   ASSERT_TRUE(run.has(kPtePermission)) << run.all();
-  EXPECT_NE(run.message(kPtePermission).find("huge PMD 0 is writable"), std::string::npos)
+  EXPECT_NE(run.message(kPtePermission).find("huge PMD 0 at page 1 is writable"), std::string::npos)
       << run.all();
 }
 
