@@ -126,6 +126,7 @@ uint32_t Executor::start_thread(std::string name, std::function<void(Env&)> body
   th.finished = false;
   run_state_[id] = may_wait(th.pending) ? RunState::kMayWait : RunState::kReady;
   th.fiber.start(stacks_.acquire(), &Executor::thread_entry, &th);
+  if (config_.probe != nullptr) th.published_name = interned_names_.insert(th.name).first->c_str();
   if (config_.recording) trace_.thread_names.push_back(th.name);
   return id;
 }
@@ -180,6 +181,14 @@ void Executor::resume(uint32_t thread) {
   const uint32_t previous = current_;
   current_ = thread;
   ThreadState& th = *threads_[thread];
+  if (ProgressProbe* probe = config_.probe; probe != nullptr) {
+    probe->thread.store(thread, std::memory_order_relaxed);
+    probe->thread_name.store(th.published_name, std::memory_order_relaxed);
+    probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
+                          std::memory_order_relaxed);
+    probe->step.store(step_, std::memory_order_relaxed);
+    probe->beat();
+  }
   th.fiber.resume();
   set_check_failure_handler(nullptr);  // the model thread's handler ends at its switch
   if (th.fiber.finished()) {
@@ -378,11 +387,18 @@ void Executor::fail(std::string_view property, std::string message) {
   throw Unwind{};
 }
 
-void Executor::push_function(const char* name) { current().functions.push_back(name); }
+void Executor::push_function(const char* name) {
+  current().functions.push_back(name);
+  if (config_.probe != nullptr) config_.probe->function.store(name, std::memory_order_relaxed);
+}
 
 void Executor::pop_function() {
   ThreadState& th = current();
   if (!th.functions.empty()) th.functions.pop_back();
+  if (config_.probe != nullptr) {
+    config_.probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
+                                  std::memory_order_relaxed);
+  }
 }
 
 void Executor::annotate(std::string note) {

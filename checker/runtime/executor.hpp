@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "checker/explore/explorer.hpp"
@@ -31,6 +32,7 @@
 #include "checker/runtime/fiber.hpp"
 #include "checker/runtime/operation.hpp"
 #include "checker/runtime/policy.hpp"
+#include "checker/runtime/progress_probe.hpp"
 #include "checker/trace/finding.hpp"
 #include "checker/trace/schedule.hpp"
 #include "checker/trace/trace.hpp"
@@ -58,6 +60,8 @@ class Executor final : public Env {
     uint64_t max_steps = 100'000;
     bool recording = false;
     LockGraph* lock_graph = nullptr;  // shared across executions; null: no lockdep
+    // Where the execution is, for a stall watchdog on another thread; null: not published.
+    ProgressProbe* probe = nullptr;
   };
 
   explicit Executor(Config config);
@@ -115,6 +119,7 @@ class Executor final : public Env {
     Executor* executor = nullptr;
     uint32_t id = 0;
     std::string name;
+    const char* published_name = nullptr;  // interned name, while a probe is set
     Fiber fiber;
     bool started = false;
     bool finished = false;
@@ -195,6 +200,9 @@ class Executor final : public Env {
   std::vector<uint64_t> keys_;
   std::vector<uint64_t> final_values_;
   Trace trace_;
+  // Thread names published through config_.probe: never erased, so a pointer
+  // the watchdog loaded stays valid (see progress_probe.hpp).
+  std::unordered_set<std::string> interned_names_;
 };
 
 }  // namespace protmc::checker
