@@ -79,9 +79,11 @@ struct StallReport {
   std::string thread_name;
   std::string function;  // innermost FunctionScope of the thread; empty if none
   double stalled_s = 0;  // seconds since the thread was last resumed
-  // Why the watchdog fired now: "no engine call for S s", or "interrupted" /
-  // "time limit of S s reached" when those came and the exploration could not
-  // stop.
+  // Why the watchdog fired now: the stall timeout passed, or the search
+  // should have stopped (interrupted, out of time) and could not.
+  enum class Cause : uint8_t { kTimeout, kInterrupted, kTimeLimit };
+  Cause cause = Cause::kTimeout;
+  // "no engine call for S s", "interrupted" or "time limit of S s reached".
   std::string why;
 };
 

@@ -2,6 +2,7 @@
 #include "checker/explore/stall_watchdog.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace protmc::checker {
@@ -39,8 +40,10 @@ StallWatchdog::~StallWatchdog() {
   thread_.join();
 }
 
-StallReport StallWatchdog::report(double stalled_s, std::string why) const {
+StallReport StallWatchdog::report(double stalled_s, StallReport::Cause cause,
+                                  std::string why) const {
   StallReport r;
+  r.cause = cause;
   r.execution = probe_.execution.load(std::memory_order_relaxed);
   r.step = probe_.step.load(std::memory_order_relaxed);
   r.thread = probe_.thread.load(std::memory_order_relaxed);
@@ -68,21 +71,28 @@ void StallWatchdog::watch() {
     }
     if (reported) continue;
     const double stalled_s = seconds_between(last_change, now);
+    using Cause = StallReport::Cause;
+    std::optional<Cause> cause;
     std::string why;
     if (options_.interrupted && options_.interrupted()) {
-      if (stalled_s >= kStallGraceS) why = "interrupted";
+      if (stalled_s >= kStallGraceS) {
+        cause = Cause::kInterrupted;
+        why = "interrupted";
+      }
     } else if (options_.bounds.time_limit_s > 0 &&
                seconds_between(start_, now) > options_.bounds.time_limit_s) {
       if (stalled_s >= kStallGraceS) {
+        cause = Cause::kTimeLimit;
         why = "time limit of " + seconds_text(options_.bounds.time_limit_s) + " reached";
       }
     }
-    if (why.empty() && stalled_s >= options_.stall_timeout_s) {
+    if (!cause && stalled_s >= options_.stall_timeout_s) {
+      cause = Cause::kTimeout;
       why = "no engine call for " + seconds_text(options_.stall_timeout_s);
     }
-    if (why.empty()) continue;
+    if (!cause) continue;
     reported = true;
-    const StallReport stall = report(stalled_s, std::move(why));
+    const StallReport stall = report(stalled_s, *cause, std::move(why));
     lock.unlock();
     options_.on_stall(stall);
     lock.lock();

@@ -40,7 +40,8 @@ class StallWatchdog {
 
  private:
   void watch();
-  [[nodiscard]] StallReport report(double stalled_s, std::string why) const;
+  [[nodiscard]] StallReport report(double stalled_s, StallReport::Cause cause,
+                                   std::string why) const;
 
   const ProgressProbe& probe_;
   const ExploreOptions& options_;
