@@ -1,4 +1,6 @@
-// protmc: the command-line front end of the model checker.
+// protmc: the command-line front end of the model checker; see app.hpp.
+#include "tools/cli/app.hpp"
+
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <exception>
@@ -49,7 +51,9 @@ int run_cli(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace protmc::cli {
+
+int protmc_main(int argc, char** argv) {
   // User errors come back as exit statuses; an exception reaching here is a
   // protmc bug, handled like a failed CHECK.
   try {
@@ -61,3 +65,5 @@ int main(int argc, char** argv) {
   }
   std::abort();
 }
+
+}  // namespace protmc::cli
