@@ -163,7 +163,7 @@ ReplayResult replay(const Program& program, const Schedule& schedule,
                     const ExploreOptions& options);
 
 // Whether two steps of ExecutionSummary::event_keys are dependent (program
-// order, conflicting accesses to one object, spawn/join of a thread). Two
+// order, conflicting accesses to one object, the join of a thread). Two
 // executions are Mazurkiewicz-equivalent iff they order every dependent pair
 // the same way. O(1).
 bool keys_dependent(uint64_t a, uint64_t b);

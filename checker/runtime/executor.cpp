@@ -29,7 +29,7 @@ void Executor::reset() {
     th.held.clear();
     th.name.clear();
     th.body = nullptr;
-    th.spawn_body = nullptr;
+    th.spawned_since_event.clear();
     th.last_event = UINT32_MAX;
     th.last_spin = UINT32_MAX;
     th.queued = false;
@@ -40,6 +40,7 @@ void Executor::reset() {
   locks_.clear();
   invariants_.clear();
   races_.reset();
+  to_start_.clear();
   stop_ = false;
   unwinding_ = false;
   step_ = 0;
@@ -52,9 +53,11 @@ void Executor::reset() {
 
 ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy) {
   reset();
+  policy_ = &policy;
   policy.begin_execution();
   start_thread("main", program.main);
   resume(0);
+  start_spawned();
 
   while (true) {
     if (stop_) {
@@ -267,8 +270,6 @@ uint64_t Executor::pending_key(uint32_t thread) const {
               thread,
               op.mode == LockMode::kShared ? KeyKind::kReleaseShared : KeyKind::kReleaseExclusive,
               op.lock.index);
-        } else if constexpr (std::is_same_v<T, SpawnOp>) {
-          return make_key(thread, KeyKind::kSpawn, thread_count_);
         } else if constexpr (std::is_same_v<T, JoinOp>) {
           return make_key(thread, KeyKind::kJoin, op.thread.index);
         } else {
@@ -360,11 +361,33 @@ void Executor::unlock(LockId lock, LockMode mode) {
 }
 
 ThreadId Executor::spawn(std::string_view name, std::function<void(Env&)> body) {
-  ThreadState& th = current();
-  th.spawn_name = name;
-  th.spawn_body = std::move(body);
-  announce(SpawnOp{});
-  return ThreadId{static_cast<uint32_t>(current().result)};
+  if (unwinding_) {
+    // Destructors running during unwinding may still call into the Env.
+    if (std::uncaught_exceptions() == 0) throw Unwind{};
+    return ThreadId{0};
+  }
+  const uint32_t parent = current_;
+  if (thread_count_ >= kMaxThreads) {
+    record_finding(Finding{kInternalError,
+                           "the model spawns more than " + std::to_string(kMaxThreads - 1) +
+                               " threads, the engine's limit",
+                           InternalError{},
+                           {},
+                           {}});
+    announce(YieldOp{});  // the execution has stopped; this unwinds the thread
+    return ThreadId{0};
+  }
+  const uint32_t child = start_thread(std::string(name), std::move(body));
+  if (config_.detectors.data_races) races_.on_spawn(parent, child);
+  policy_->on_spawn(parent, child);
+  to_start_.push_back(child);
+  if (config_.recording) threads_[parent]->spawned_since_event.emplace_back(name);
+  return ThreadId{child};
+}
+
+void Executor::start_spawned() {
+  for (size_t i = 0; i < to_start_.size(); ++i) resume(to_start_[i]);  // may append
+  to_start_.clear();
 }
 
 void Executor::join(ThreadId thread) {
