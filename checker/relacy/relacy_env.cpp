@@ -304,6 +304,17 @@ bool RelacyEnv::compare_exchange(VarId id, uint64_t& expected, uint64_t desired,
   return swapped;
 }
 
+void RelacyEnv::fence(MemoryOrder order) {
+  check_static_structure(false);
+  if (order == MemoryOrder::kRelaxed) return;  // orders nothing (Relacy rejects it)
+  rl::atomic_thread_fence(rmw_order(order), $);
+  record(order == MemoryOrder::kSeqCst    ? "smp_mb"
+         : order == MemoryOrder::kRelease ? "smp_wmb"
+         : order == MemoryOrder::kAcquire ? "smp_rmb"
+                                          : "fence",
+         "", std::nullopt);
+}
+
 uint64_t RelacyEnv::peek(VarId var) const {
   CHECK(var.index < vars_.size());
   return vars_[var.index]->latest;

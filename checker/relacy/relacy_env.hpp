@@ -124,6 +124,7 @@ class RelacyEnv final : public Env {
   uint64_t rmw(VarId var, RmwOp op, uint64_t operand, MemoryOrder order) override;
   bool compare_exchange(VarId var, uint64_t& expected, uint64_t desired,
                         MemoryOrder order) override;
+  void fence(MemoryOrder order) override;
   [[nodiscard]] uint64_t peek(VarId var) const override;
   void lock(LockId lock, LockMode mode) override;
   bool try_lock(LockId lock, LockMode mode) override;

@@ -360,6 +360,10 @@ void Executor::unlock(LockId lock, LockMode mode) {
   announce(UnlockOp{lock, mode});
 }
 
+void Executor::fence(MemoryOrder /*order*/) {
+  // Sequential consistency: nothing to order (env.hpp). Not a step.
+}
+
 ThreadId Executor::spawn(std::string_view name, std::function<void(Env&)> body) {
   if (unwinding_) {
     // Destructors running during unwinding may still call into the Env.

@@ -1,7 +1,8 @@
 // Spawning is not a step (executor.hpp): the child is created in its parent's
 // local computation. It takes no scheduling decision and no step, yet the
 // child still happens after everything its parent did before the spawn, and
-// the parent's later events still race with the child's.
+// the parent's later events still race with the child's. Nor is a fence a
+// step natively (the engine is sequentially consistent; env.hpp).
 #include <gtest/gtest.h>
 
 #include "checker/explore/explorer.hpp"
@@ -70,6 +71,20 @@ TEST(Spawn, TheParentsNextEventInATraceSaysWhatItSpawned) {
     }
   }
   EXPECT_TRUE(noted);
+}
+
+TEST(Fence, IsNotAStepUnderSequentialConsistency) {
+  const Program program{"fenced", [](Env& env) {
+                          const VarId x = env.make_var("x", 0);
+                          env.fence(MemoryOrder::kSeqCst);
+                          env.store(x, 1, Access::kMarked);
+                          env.fence(MemoryOrder::kRelease);
+                          env.fence(MemoryOrder::kAcquire);
+                        }};
+  const ExploreResult result = explore(program, ExploreOptions{});
+  EXPECT_EQ(result.verdict, Verdict::kPass);
+  EXPECT_EQ(result.stats.executions, 1U);
+  EXPECT_EQ(result.stats.steps, 1U);  // the store
 }
 
 }  // namespace
