@@ -36,13 +36,14 @@ void row(const std::string& name, const checker::Program& program, bool data_rac
   const double native_s = native.stats.elapsed_s > 0 ? native.stats.elapsed_s : 1e-9;
   const double native_execs = native.stats.executions > 0 ? native.stats.executions : 1;
   std::printf(
-      "| %-48s | %-9s | %10llu | %9.4f | %-10s | %12llu | %9.3f | %9.0fx | %9.0fx | %6.2f | %6.2f "
-      "|\n",
+      "| %-48s | %-9s | %10llu | %9.4f | %-10s | %-7s | %12llu | %9.3f | %9.0fx | %9.0fx | %6.2f "
+      "| %6.2f |\n",
       name.c_str(), checker::to_string(native.verdict),
       static_cast<unsigned long long>(native.stats.executions), native.stats.elapsed_s,
       relacy.verdict == checker::relacy::RelacyVerdict::kIncomplete
           ? "capped"
           : checker::relacy::to_string(relacy.verdict),
+      relacy.static_threads ? "static" : "dynamic",
       static_cast<unsigned long long>(relacy.executions), relacy.elapsed_s,
       static_cast<double>(relacy.executions) / native_execs, relacy.elapsed_s / native_s,
       1e6 * native_s / native_execs,
@@ -63,10 +64,11 @@ int main(int argc, char** argv) {
       scenario_dir = arg;
     }
   }
-  std::printf("| %-48s | %-9s | %10s | %9s | %-10s | %12s | %9s | %10s | %10s | %6s | %6s |\n",
-              "program / scenario[proposal]", "native", "dpor execs", "dpor s", "relacy",
-              "relacy execs", "relacy s", "execs x", "time x", "us/ex", "us/ex R");
-  std::printf("|%s|\n", std::string(170, '-').c_str());
+  std::printf(
+      "| %-48s | %-9s | %10s | %9s | %-10s | %-7s | %12s | %9s | %10s | %10s | %6s | %6s |\n",
+      "program / scenario[proposal]", "native", "dpor execs", "dpor s", "relacy", "threads",
+      "relacy execs", "relacy s", "execs x", "time x", "us/ex", "us/ex R");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   const std::vector<std::pair<std::string, int64_t>> programs = {
       {"readers", 3},    {"readers", 4}, {"readers", 5},     {"lastzero", 3},   {"lastzero", 5},
       {"account", 2},    {"account", 3}, {"indexer", 2},     {"filesystem", 2}, {"opt_lock", 1},

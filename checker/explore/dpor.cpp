@@ -149,16 +149,6 @@ void DporPolicy::on_step(const StepRecord& record) {
   clocks_used_ += width_;
   if (clocks_.size() < clocks_used_) clocks_.resize(std::max(clocks_used_, 2 * clocks_.size()));
   std::copy_n(clock.begin(), width_, clocks_.begin() + offset);
-  if (kind_of(record.key) == KeyKind::kSpawn) {
-    const uint32_t child = object_of(record.key);
-    if (thread_clock_.size() <= child) {  // invalidates `clock`
-      thread_clock_.resize(child + 1, Clock{});
-      thread_events_.resize(child + 1, 0);
-    }
-    thread_clock_[child] = thread_clock_[t];
-    thread_events_[child] = 0;
-    width_ = std::max(width_, child + 1);
-  }
   if (record.step >= replay_until_) {
     // Enter the next node: its sleep set is what stays independent of this step.
     Node& next = push_node();
@@ -170,6 +160,16 @@ void DporPolicy::on_step(const StepRecord& record) {
     }
     std::swap(next.wut, next_subtree_);
   }
+}
+
+void DporPolicy::on_spawn(uint32_t parent, uint32_t child) {
+  if (thread_clock_.size() <= child) {
+    thread_clock_.resize(child + 1, Clock{});
+    thread_events_.resize(child + 1, 0);
+  }
+  thread_clock_[child] = thread_clock_[parent];
+  thread_events_[child] = 0;
+  width_ = std::max(width_, child + 1);
 }
 
 void DporPolicy::on_blocked_at_end(uint32_t thread, uint64_t pending_key) {
@@ -207,7 +207,6 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
 
   switch (kind_of(key)) {
     case KeyKind::kLocal:
-    case KeyKind::kSpawn:
       break;
     case KeyKind::kJoin:
       // Entries from width_ on are zero in both clocks. The joined thread is

@@ -4,7 +4,7 @@
 // Two events are dependent iff they are of the same thread, or they touch the
 // same object and do not commute: a variable with at least one write; a lock
 // unless both sides are shared (read) acquisitions/releases or both are failed
-// trylocks; spawn/join of a thread with that thread's events. Local events
+// trylocks; the join of a thread with that thread's events. Local events
 // (choose, yield) commute with everything of other threads.
 #pragma once
 
@@ -21,7 +21,6 @@ enum class KeyKind : uint8_t {
   kReleaseExclusive,
   kReleaseShared,
   kTryFailed,  // an executed trylock that did not take the lock
-  kSpawn,      // object: the child thread
   kJoin,       // object: the joined thread
 };
 
@@ -47,8 +46,8 @@ constexpr bool dependent(uint64_t a, uint64_t b) {
   const KeyKind ka = kind_of(a);
   const KeyKind kb = kind_of(b);
   if (ka == KeyKind::kLocal || kb == KeyKind::kLocal) return false;
-  if (ka == KeyKind::kSpawn || ka == KeyKind::kJoin) return object_of(a) == tb;
-  if (kb == KeyKind::kSpawn || kb == KeyKind::kJoin) return object_of(b) == ta;
+  if (ka == KeyKind::kJoin) return object_of(a) == tb;
+  if (kb == KeyKind::kJoin) return object_of(b) == ta;
   if (object_of(a) != object_of(b)) return false;
   if (is_var_kind(ka) != is_var_kind(kb)) return false;  // a variable and a lock
   if (is_var_kind(ka)) return ka == KeyKind::kWrite || kb == KeyKind::kWrite;

@@ -9,11 +9,13 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "checker/explore/dfs.hpp"
 #include "checker/explore/dpor.hpp"
 #include "checker/explore/event_key.hpp"
 #include "checker/explore/sampling.hpp"
+#include "checker/explore/stall_watchdog.hpp"
 #include "checker/runtime/executor.hpp"
 #include "checker/support/check.hpp"
 
@@ -137,7 +139,10 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
 
   LockGraph graph;
-  Executor executor(Executor::Config{options.detectors, options.bounds.max_steps, false, &graph});
+  const bool watch_stalls = options.stall_timeout_s > 0 && options.on_stall;
+  ProgressProbe probe;
+  Executor executor(Executor::Config{options.detectors, options.bounds.max_steps, false, &graph,
+                                     watch_stalls ? &probe : nullptr});
   std::unique_ptr<SchedulingPolicy> policy = make_policy(options);
   ExploreResult result;
   Stats& stats = result.stats;
@@ -146,6 +151,9 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
   bool exhausted = false;
   bool step_bound_hit = false;
 
+  // Watches the search only: the re-runs below use executors of their own.
+  std::optional<StallWatchdog> watchdog;
+  if (watch_stalls) watchdog.emplace(probe, options, start);
   while (true) {
     if (stats.executions + stats.blocked >= options.bounds.max_executions) {
       stats.incomplete_reason =
@@ -171,6 +179,8 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
         break;
       }
     }
+    probe.execution.store(stats.executions + stats.blocked + 1, std::memory_order_relaxed);
+    probe.beat();
     ExecutionOutcome outcome = executor.run(program, *policy);
     stats.steps += outcome.steps;
     stats.longest = std::max<uint64_t>(stats.longest, outcome.steps);
@@ -226,6 +236,8 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
       break;
     }
   }
+
+  watchdog.reset();
 
   if (exhausted && policy->pruned()) {
     stats.incomplete_reason =

@@ -71,6 +71,22 @@ struct ExecutionSummary {
   const std::vector<uint64_t>& final_values;
 };
 
+// A model thread that stopped calling the engine (see stall_timeout_s).
+struct StallReport {
+  uint64_t execution = 0;  // 1-based number of the execution that stalled
+  uint32_t step = 0;       // visible steps that execution had taken
+  uint32_t thread = 0;
+  std::string thread_name;
+  std::string function;  // innermost FunctionScope of the thread; empty if none
+  double stalled_s = 0;  // seconds since the thread was last resumed
+  // Why the watchdog fired now: the stall timeout passed, or the search
+  // should have stopped (interrupted, out of time) and could not.
+  enum class Cause : uint8_t { kTimeout, kInterrupted, kTimeLimit };
+  Cause cause = Cause::kTimeout;
+  // "no engine call for S s", "interrupted" or "time limit of S s reached".
+  std::string why;
+};
+
 struct ExploreOptions {
   Strategy strategy = Strategy::kDpor;
   Bounds bounds;
@@ -86,8 +102,23 @@ struct ExploreOptions {
   // Called after every execution; for tests and progress reporting.
   std::function<void(const ExecutionSummary&)> on_execution;
   // Polled between executions; returning true interrupts the search (SIGINT).
+  // With stall detection on, the watchdog thread also polls it, so it must
+  // then be safe to call from another thread.
   std::function<bool()> interrupted;
+  // Stall detection, on when > 0: a watchdog thread calls on_stall (from that
+  // thread) when no model thread has been resumed for stall_timeout_s seconds,
+  // or for kStallGraceS once `interrupted` returns true or the time limit has
+  // passed: model threads are fibers, so one that loops without calling the
+  // engine holds up everything, budgets and Ctrl-C included. The stuck thread
+  // cannot be unwound; the CLI's on_stall reports and ends the process. If
+  // on_stall returns, the watchdog waits for progress and may report again.
+  double stall_timeout_s = 0;
+  std::function<void(const StallReport&)> on_stall;
 };
+
+// How long an exploration that should stop (interrupted, out of time) may go
+// without resuming a model thread before the watchdog reports a stall.
+inline constexpr double kStallGraceS = 2.0;
 
 struct Stats {
   uint64_t executions = 0;  // complete executions (finished or deadlocked)
@@ -132,7 +163,7 @@ ReplayResult replay(const Program& program, const Schedule& schedule,
                     const ExploreOptions& options);
 
 // Whether two steps of ExecutionSummary::event_keys are dependent (program
-// order, conflicting accesses to one object, spawn/join of a thread). Two
+// order, conflicting accesses to one object, the join of a thread). Two
 // executions are Mazurkiewicz-equivalent iff they order every dependent pair
 // the same way. O(1).
 bool keys_dependent(uint64_t a, uint64_t b);

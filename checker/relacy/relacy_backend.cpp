@@ -66,7 +66,10 @@ rl::test_result_e dispatch(uint32_t threads, rl::test_params& params, std::ostre
   return result;
 }
 
-rl::test_result_e run(uint32_t threads, rl::test_params& params, std::ostream& out, bool replay) {
+// `threads` counts main; in static mode main is not a Relacy thread.
+rl::test_result_e run(bool static_threads, uint32_t threads, rl::test_params& params,
+                      std::ostream& out, bool replay) {
+  if (static_threads) return detail::run_static_suite(threads - 1, params, out, replay);
   return dispatch(threads, params, out, replay,
                   std::make_integer_sequence<uint32_t, kMaxRelacyThreads - 1>{});
 }
@@ -111,11 +114,11 @@ rl::test_result_e search_once(RelacySession& session, uint32_t threads, RelacyRe
   session.thread_capacity = threads;
   session.start = std::chrono::steady_clock::now();
   std::ostringstream state;
-  const rl::test_result_e outcome = run(threads, params, state, false);
+  const rl::test_result_e outcome = run(session.static_threads, threads, params, state, false);
   result.executions = params.stop_iteration;
   if (outcome == rl::test_result_until_condition_hit) result.executions -= 1;
   if (outcome == rl::test_result_success || outcome == rl::test_result_until_condition_hit ||
-      !session.error.empty()) {
+      !session.error.empty() || session.needs_dynamic) {
     return outcome;
   }
   // Replay the failing execution with history on (recording in the Env too).
@@ -124,7 +127,7 @@ rl::test_result_e search_once(RelacySession& session, uint32_t threads, RelacyRe
   params.initial_state = state.str();
   params.collect_history = true;
   session.trace = Trace{};
-  const rl::test_result_e replayed = run(threads, params, history, true);
+  const rl::test_result_e replayed = run(session.static_threads, threads, params, history, true);
   CHECK_MSG(replayed == outcome, "Relacy's replay of the failing execution diverged");
   result.relacy_history = history.str();
   result.trace = std::move(session.trace);
@@ -142,6 +145,10 @@ RelacyResult explore_with_relacy(const Program& program, const RelacyOptions& op
   const auto start = std::chrono::steady_clock::now();
   RelacyResult result;
   uint32_t threads = count_threads(program);
+  // Static threads first (main hoisted into before()/after(): far fewer
+  // interleavings of main's spawns and joins); dynamic when that is not exact.
+  bool static_threads = true;
+  std::string dynamic_reason;
   std::lock_guard<std::mutex> serialised(relacy_mutex());
   for (;;) {
     if (threads > kMaxRelacyThreads) {
@@ -153,10 +160,19 @@ RelacyResult explore_with_relacy(const Program& program, const RelacyOptions& op
     RelacySession session;
     session.program = &program;
     session.options = options;
+    session.static_threads = static_threads;
     detail::current_session() = &session;
     const rl::test_result_e outcome = search_once(session, threads, result);
     detail::current_session() = nullptr;
     result.threads = threads;
+    result.static_threads = static_threads;
+    result.dynamic_reason = dynamic_reason;
+    if (session.needs_dynamic) {  // main's part cannot be hoisted: dynamic threads
+      static_threads = false;
+      dynamic_reason = session.dynamic_reason;
+      result = RelacyResult{};
+      continue;
+    }
     if (!session.error.empty()) {  // more threads than counted: one more instantiation
       threads += 1;
       result = RelacyResult{};

@@ -60,7 +60,13 @@ struct RelacyResult {
   std::string message;
   uint64_t executions = 0;  // Relacy iterations run
   double elapsed_s = 0;
-  uint32_t threads = 0;  // thread count of the instantiation used
+  uint32_t threads = 0;  // thread count of the instantiation used, main included
+  // Whether main's own code ran hoisted into Relacy's before()/after() with
+  // the spawned threads as static Relacy threads (exact when main does
+  // nothing between its first spawn and its last join), or every thread,
+  // main included, as a Relacy thread (dynamic_reason says why).
+  bool static_threads = false;
+  std::string dynamic_reason;
   std::string incomplete_reason;
   // The failing execution as recorded by the backend during Relacy's replay
   // of it, in protmc's trace form; and Relacy's own history text.
@@ -69,7 +75,9 @@ struct RelacyResult {
 };
 
 // Runs the search. Never throws for model behaviour; internal bugs CHECK.
-// Cost: one native execution to count threads, then the Relacy search.
+// Cost: one native execution to count threads, then the Relacy search in
+// static-thread mode, then, if an execution showed that mode is not exact
+// for the program, the search again with dynamic threads.
 RelacyResult explore_with_relacy(const Program& program, const RelacyOptions& options);
 
 const char* to_string(RelacySearch search);

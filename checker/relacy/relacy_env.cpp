@@ -1,10 +1,13 @@
 // The Env over Relacy's primitives; the mapping is documented in docs/relacy.md.
 #include "checker/relacy/relacy_env.hpp"
 
+#include <exception>
+#include <string>
 #include <utility>
 
 #include "checker/runtime/op_names.hpp"
 #include "checker/support/check.hpp"
+#include "checker/trace/finding.hpp"
 
 namespace protmc::checker::relacy::detail {
 namespace {
@@ -119,10 +122,75 @@ void RelacyEnv::check_invariants_at_end() {
 }
 
 RelacyThread& RelacyEnv::current() {
-  return *threads_[thread_of_relacy_index_[rl::thread_index()]];
+  return in_main_ ? *threads_[0] : *threads_[thread_of_relacy_index_[rl::thread_index()]];
 }
 const RelacyThread& RelacyEnv::current() const {
-  return *threads_[thread_of_relacy_index_[rl::thread_index()]];
+  return in_main_ ? *threads_[0] : *threads_[thread_of_relacy_index_[rl::thread_index()]];
+}
+
+void RelacyEnv::main_fiber_entry(Fiber& /*fiber*/, void* argument) {
+  RelacyEnv& env = *static_cast<RelacyEnv*>(argument);
+  // Exceptions must not cross the fiber switch; fail() leaves through Relacy.
+  try {
+    env.session_.program->main(env);
+  } catch (const std::exception& e) {
+    env.fail(kInternalError, std::string("thread main threw an exception: ") + e.what());
+  } catch (...) {
+    env.fail(kInternalError, "thread main threw an exception");
+  }
+}
+
+void RelacyEnv::resume_main() {
+  in_main_ = true;
+  main_fiber_->resume();
+  in_main_ = false;
+  if (main_fiber_->finished()) session_.main_stacks.release(main_fiber_->take_stack());
+}
+
+void RelacyEnv::run_main_prologue() {
+  main_fiber_ = std::make_unique<Fiber>();
+  main_fiber_->start(session_.main_stacks.acquire(), &RelacyEnv::main_fiber_entry, this);
+  resume_main();  // until main's first join, or its end
+}
+
+void RelacyEnv::run_spawned(unsigned index) {
+  const uint32_t id = index + 1;
+  thread_of_relacy_index_[rl::thread_index()] = id;
+  // An execution that spawned fewer threads leaves this one idle.
+  if (id < threads_.size()) threads_[id]->body(*this);
+}
+
+void RelacyEnv::run_main_epilogue() {
+  if (main_fiber_ && !main_fiber_->finished()) resume_main();  // from its first join on
+}
+
+void RelacyEnv::needs_dynamic(std::string reason) {
+  session_.needs_dynamic = true;
+  session_.dynamic_reason = std::move(reason);
+  rl::ctx().fail_test("protmc: needs dynamic threads", rl::test_result_user_assert_failed, $);
+  CHECK_MSG(false, "Relacy returned from fail_test");
+}
+
+void RelacyEnv::check_static_structure(bool is_spawn) {
+  if (!session_.static_threads) return;
+  if (!in_main_) {
+    if (is_spawn) needs_dynamic("a spawned thread spawns");
+    return;
+  }
+  switch (phase_) {
+    case MainPhase::kPrologue:
+      if (is_spawn && !threads_[0]->locks_held.empty()) {
+        needs_dynamic("main holds a lock when it spawns");
+      }
+      return;
+    case MainPhase::kSpawning:
+      if (!is_spawn) needs_dynamic("main acts between its spawns and its joins");
+      return;
+    case MainPhase::kJoining:
+      if (is_spawn) needs_dynamic("main spawns after it joined");
+      if (joined_ + 1 < threads_.size()) needs_dynamic("main acts before joining every thread");
+      return;
+  }
 }
 
 RelacyVar& RelacyEnv::var_at(VarId var) {
@@ -176,6 +244,7 @@ void RelacyEnv::after_write(RelacyVar& var, uint64_t value) {
 }
 
 uint64_t RelacyEnv::load(VarId id, Access access, MemoryOrder order) {
+  check_static_structure(false);
   RelacyVar& var = var_at(id);
   race_check(var, access, false);
   const rl::memory_order mo = access == Access::kAtomic ? load_order(order) : rl::mo_relaxed;
@@ -185,6 +254,7 @@ uint64_t RelacyEnv::load(VarId id, Access access, MemoryOrder order) {
 }
 
 void RelacyEnv::store(VarId id, uint64_t value, Access access, MemoryOrder order) {
+  check_static_structure(false);
   RelacyVar& var = var_at(id);
   race_check(var, access, true);
   const rl::memory_order mo = access == Access::kAtomic ? store_order(order) : rl::mo_relaxed;
@@ -194,6 +264,7 @@ void RelacyEnv::store(VarId id, uint64_t value, Access access, MemoryOrder order
 }
 
 uint64_t RelacyEnv::rmw(VarId id, RmwOp op, uint64_t operand, MemoryOrder order) {
+  check_static_structure(false);
   RelacyVar& var = var_at(id);
   race_check(var, Access::kAtomic, true);
   const rl::memory_order mo = rmw_order(order);
@@ -223,6 +294,7 @@ uint64_t RelacyEnv::rmw(VarId id, RmwOp op, uint64_t operand, MemoryOrder order)
 
 bool RelacyEnv::compare_exchange(VarId id, uint64_t& expected, uint64_t desired,
                                  MemoryOrder order) {
+  check_static_structure(false);
   RelacyVar& var = var_at(id);
   const bool swapped = var.value.compare_exchange_strong(expected, desired, rmw_order(order), $);
   // Relacy decides the outcome; the race shadow then sees a write or a read.
@@ -232,12 +304,24 @@ bool RelacyEnv::compare_exchange(VarId id, uint64_t& expected, uint64_t desired,
   return swapped;
 }
 
+void RelacyEnv::fence(MemoryOrder order) {
+  check_static_structure(false);
+  if (order == MemoryOrder::kRelaxed) return;  // orders nothing (Relacy rejects it)
+  rl::atomic_thread_fence(rmw_order(order), $);
+  record(order == MemoryOrder::kSeqCst    ? "smp_mb"
+         : order == MemoryOrder::kRelease ? "smp_wmb"
+         : order == MemoryOrder::kAcquire ? "smp_rmb"
+                                          : "fence",
+         "", std::nullopt);
+}
+
 uint64_t RelacyEnv::peek(VarId var) const {
   CHECK(var.index < vars_.size());
   return vars_[var.index]->latest;
 }
 
 void RelacyEnv::lock(LockId id, LockMode mode) {
+  check_static_structure(false);
   CHECK(id.index < locks_.size());
   RelacyLock& lock = *locks_[id.index];
   if (mode == LockMode::kShared) {
@@ -250,6 +334,7 @@ void RelacyEnv::lock(LockId id, LockMode mode) {
 }
 
 bool RelacyEnv::try_lock(LockId id, LockMode mode) {
+  check_static_structure(false);
   CHECK(id.index < locks_.size());
   RelacyLock& lock = *locks_[id.index];
   const bool taken =
@@ -260,6 +345,7 @@ bool RelacyEnv::try_lock(LockId id, LockMode mode) {
 }
 
 void RelacyEnv::unlock(LockId id, LockMode mode) {
+  check_static_structure(false);
   CHECK(id.index < locks_.size());
   RelacyLock& lock = *locks_[id.index];
   std::vector<std::string>& held = current().locks_held;
@@ -285,6 +371,7 @@ void* RelacyEnv::thread_entry(void* argument) {
 }
 
 ThreadId RelacyEnv::spawn(std::string_view name, std::function<void(Env&)> body) {
+  check_static_structure(true);
   if (threads_.size() >= session_.thread_capacity) {
     session_.error =
         "the program spawns more than " + std::to_string(session_.thread_capacity - 1) + " threads";
@@ -300,19 +387,33 @@ ThreadId RelacyEnv::spawn(std::string_view name, std::function<void(Env&)> body)
   threads_.push_back(std::move(thread));
   if (recording()) session_.trace.thread_names.emplace_back(name);
   record("spawn", name, std::nullopt);
-  started.handle.start(&RelacyEnv::thread_entry, &started);
+  if (session_.static_threads) {
+    phase_ = MainPhase::kSpawning;  // it runs as static thread id - 1
+  } else {
+    started.handle.start(&RelacyEnv::thread_entry, &started);
+  }
   return started.id;
 }
 
 void RelacyEnv::join(ThreadId thread) {
   CHECK(thread.index < threads_.size());
-  threads_[thread.index]->handle.join();
+  if (session_.static_threads) {
+    if (!in_main_) needs_dynamic("a spawned thread joins");
+    if (phase_ != MainPhase::kJoining) {
+      phase_ = MainPhase::kJoining;
+      main_fiber_->suspend();  // back to before(); resumed by after(), every thread done
+    }
+    ++joined_;
+  } else {
+    threads_[thread.index]->handle.join();
+  }
   record("join", threads_[thread.index]->name, std::nullopt);
 }
 
-ThreadId RelacyEnv::self() const { return ThreadId{thread_of_relacy_index_[rl::thread_index()]}; }
+ThreadId RelacyEnv::self() const { return current().id; }
 
 uint32_t RelacyEnv::choose(uint32_t n) {
+  check_static_structure(false);
   CHECK(n > 0);
   const uint32_t choice = n == 1 ? 0 : rl::rand(n);
   record("choose", "", choice);
@@ -320,6 +421,7 @@ uint32_t RelacyEnv::choose(uint32_t n) {
 }
 
 void RelacyEnv::spin_hint() {
+  check_static_structure(false);
   rl::yield(1, $);
   record("cpu_relax", "", std::nullopt);
 }

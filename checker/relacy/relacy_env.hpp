@@ -31,6 +31,7 @@
 
 #include "checker/relacy/relacy_backend.hpp"
 #include "checker/runtime/env.hpp"
+#include "checker/runtime/fiber.hpp"
 
 namespace protmc::checker::relacy::detail {
 
@@ -41,6 +42,16 @@ struct RelacySession {
   const Program* program = nullptr;
   RelacyOptions options;
   uint32_t thread_capacity = 0;  // threads of the instantiation, main included
+  // Static-thread mode (StaticProgramSuite): main's code before its spawns
+  // runs in Relacy's before(), each spawned thread is a static Relacy
+  // thread, and main's code from its first join on runs in after(). Exact
+  // when main does nothing visible between its first spawn and its last
+  // join; an execution that does sets needs_dynamic and the search is run
+  // again with dynamic threads (ProgramSuite).
+  bool static_threads = false;
+  bool needs_dynamic = false;
+  std::string dynamic_reason;  // why needs_dynamic was set
+  StackPool main_stacks;       // for main's fiber in static mode
   std::chrono::steady_clock::time_point start;
   uint64_t executions_started = 0;
   // Set when a cap ended the search (the execution was cut with rl_until).
@@ -97,6 +108,12 @@ class RelacyEnv final : public Env {
 
   // Thread 0: runs the program's main.
   void run_main();
+  // Static-thread mode (see RelacySession::static_threads): main up to its
+  // first join, in before(); spawned thread `index` (0-based), as Relacy's
+  // static thread `index`; the rest of main, in after().
+  void run_main_prologue();
+  void run_spawned(unsigned index);
+  void run_main_epilogue();
   // At the end of an execution: checks every invariant.
   void check_invariants_at_end();
 
@@ -107,6 +124,7 @@ class RelacyEnv final : public Env {
   uint64_t rmw(VarId var, RmwOp op, uint64_t operand, MemoryOrder order) override;
   bool compare_exchange(VarId var, uint64_t& expected, uint64_t desired,
                         MemoryOrder order) override;
+  void fence(MemoryOrder order) override;
   [[nodiscard]] uint64_t peek(VarId var) const override;
   void lock(LockId lock, LockMode mode) override;
   bool try_lock(LockId lock, LockMode mode) override;
@@ -126,6 +144,15 @@ class RelacyEnv final : public Env {
 
  private:
   static void* thread_entry(void* thread);
+  static void main_fiber_entry(Fiber& fiber, void* env);
+  // Static mode: where main is in its spawn/join structure.
+  enum class MainPhase : uint8_t { kPrologue, kSpawning, kJoining };
+  // Static mode: a visible operation (or spawn) of the current thread is
+  // about to happen; ends the search for a dynamic re-run when main's part
+  // cannot be hoisted into before()/after().
+  void check_static_structure(bool is_spawn);
+  [[noreturn]] void needs_dynamic(std::string reason);
+  void resume_main();
   RelacyThread& current();
   [[nodiscard]] const RelacyThread& current() const;
   RelacyVar& var_at(VarId var);
@@ -143,6 +170,11 @@ class RelacyEnv final : public Env {
     Invariant check;
   };
   std::vector<NamedInvariant> invariants_;
+  // Static mode only.
+  std::unique_ptr<Fiber> main_fiber_;
+  bool in_main_ = false;  // main's fiber is running (in before() or after())
+  MainPhase phase_ = MainPhase::kPrologue;
+  uint32_t joined_ = 0;
 };
 
 // Raises Relacy's allocation-disabled counter for its lifetime (see above).
@@ -171,11 +203,40 @@ struct ProgramSuite : rl::test_suite<ProgramSuite<kThreads>, 1> {
   std::unique_ptr<RelacyEnv> env_;
 };
 
+// The static-thread suite: `kSpawned` static Relacy threads, one per thread
+// main spawns; main's own code runs in before() and after().
+template <uint32_t kSpawned>
+struct StaticProgramSuite : rl::test_suite<StaticProgramSuite<kSpawned>, kSpawned> {
+  StaticProgramSuite() : allocations_(), env_(start_execution()) {}
+
+  void before() { env_->run_main_prologue(); }
+  void thread(unsigned index) { env_->run_spawned(index); }
+  void after() {
+    env_->run_main_epilogue();
+    env_->check_invariants_at_end();
+  }
+
+ private:
+  static std::unique_ptr<RelacyEnv> start_execution();
+  MallocScope allocations_;
+  std::unique_ptr<RelacyEnv> env_;
+};
+
+// Runs StaticProgramSuite<spawned> under the scheduler params asks for
+// (relacy_static.cpp; 1 <= spawned < kMaxRelacyThreads).
+rl::test_result_e run_static_suite(uint32_t spawned, rl::test_params& params, std::ostream& out,
+                                   bool replay);
+
 // Cuts the search when a cap is hit; otherwise builds the execution's Env.
 std::unique_ptr<RelacyEnv> begin_execution();
 
 template <uint32_t kThreads>
 std::unique_ptr<RelacyEnv> ProgramSuite<kThreads>::start_execution() {
+  return begin_execution();
+}
+
+template <uint32_t kSpawned>
+std::unique_ptr<RelacyEnv> StaticProgramSuite<kSpawned>::start_execution() {
   return begin_execution();
 }
 

@@ -85,6 +85,14 @@ class Env {
   virtual bool compare_exchange(VarId var, uint64_t& expected, uint64_t desired,
                                 MemoryOrder order = MemoryOrder::kSeqCst) = 0;
 
+  // A memory barrier: smp_mb() is kSeqCst, smp_wmb() kRelease, smp_rmb()
+  // kAcquire (C++11 fences at least as strong as the kernel's, which is what
+  // the message-passing arguments of the model need). The native engine is
+  // sequentially consistent, so there a fence orders nothing more and is not
+  // a step (nor does its race detector derive happens-before from fences);
+  // under Relacy it is rl::atomic_thread_fence (docs/relacy.md).
+  virtual void fence(MemoryOrder order) = 0;
+
   // The current value, without an event. Only for invariant checks and
   // assertions that observe state the way a debugger would.
   [[nodiscard]] virtual uint64_t peek(VarId var) const = 0;

@@ -29,7 +29,7 @@ void Executor::reset() {
     th.held.clear();
     th.name.clear();
     th.body = nullptr;
-    th.spawn_body = nullptr;
+    th.spawned_since_event.clear();
     th.last_event = UINT32_MAX;
     th.last_spin = UINT32_MAX;
     th.queued = false;
@@ -40,6 +40,7 @@ void Executor::reset() {
   locks_.clear();
   invariants_.clear();
   races_.reset();
+  to_start_.clear();
   stop_ = false;
   unwinding_ = false;
   step_ = 0;
@@ -52,9 +53,11 @@ void Executor::reset() {
 
 ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy) {
   reset();
+  policy_ = &policy;
   policy.begin_execution();
   start_thread("main", program.main);
   resume(0);
+  start_spawned();
 
   while (true) {
     if (stop_) {
@@ -126,6 +129,7 @@ uint32_t Executor::start_thread(std::string name, std::function<void(Env&)> body
   th.finished = false;
   run_state_[id] = may_wait(th.pending) ? RunState::kMayWait : RunState::kReady;
   th.fiber.start(stacks_.acquire(), &Executor::thread_entry, &th);
+  if (config_.probe != nullptr) th.published_name = interned_names_.insert(th.name).first->c_str();
   if (config_.recording) trace_.thread_names.push_back(th.name);
   return id;
 }
@@ -180,6 +184,14 @@ void Executor::resume(uint32_t thread) {
   const uint32_t previous = current_;
   current_ = thread;
   ThreadState& th = *threads_[thread];
+  if (ProgressProbe* probe = config_.probe; probe != nullptr) {
+    probe->thread.store(thread, std::memory_order_relaxed);
+    probe->thread_name.store(th.published_name, std::memory_order_relaxed);
+    probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
+                          std::memory_order_relaxed);
+    probe->step.store(step_, std::memory_order_relaxed);
+    probe->beat();
+  }
   th.fiber.resume();
   set_check_failure_handler(nullptr);  // the model thread's handler ends at its switch
   if (th.fiber.finished()) {
@@ -258,8 +270,6 @@ uint64_t Executor::pending_key(uint32_t thread) const {
               thread,
               op.mode == LockMode::kShared ? KeyKind::kReleaseShared : KeyKind::kReleaseExclusive,
               op.lock.index);
-        } else if constexpr (std::is_same_v<T, SpawnOp>) {
-          return make_key(thread, KeyKind::kSpawn, thread_count_);
         } else if constexpr (std::is_same_v<T, JoinOp>) {
           return make_key(thread, KeyKind::kJoin, op.thread.index);
         } else {
@@ -350,12 +360,38 @@ void Executor::unlock(LockId lock, LockMode mode) {
   announce(UnlockOp{lock, mode});
 }
 
+void Executor::fence(MemoryOrder /*order*/) {
+  // Sequential consistency: nothing to order (env.hpp). Not a step.
+}
+
 ThreadId Executor::spawn(std::string_view name, std::function<void(Env&)> body) {
-  ThreadState& th = current();
-  th.spawn_name = name;
-  th.spawn_body = std::move(body);
-  announce(SpawnOp{});
-  return ThreadId{static_cast<uint32_t>(current().result)};
+  if (unwinding_) {
+    // Destructors running during unwinding may still call into the Env.
+    if (std::uncaught_exceptions() == 0) throw Unwind{};
+    return ThreadId{0};
+  }
+  const uint32_t parent = current_;
+  if (thread_count_ >= kMaxThreads) {
+    record_finding(Finding{kInternalError,
+                           "the model spawns more than " + std::to_string(kMaxThreads - 1) +
+                               " threads, the engine's limit",
+                           InternalError{},
+                           {},
+                           {}});
+    announce(YieldOp{});  // the execution has stopped; this unwinds the thread
+    return ThreadId{0};
+  }
+  const uint32_t child = start_thread(std::string(name), std::move(body));
+  if (config_.detectors.data_races) races_.on_spawn(parent, child);
+  policy_->on_spawn(parent, child);
+  to_start_.push_back(child);
+  if (config_.recording) threads_[parent]->spawned_since_event.emplace_back(name);
+  return ThreadId{child};
+}
+
+void Executor::start_spawned() {
+  for (size_t i = 0; i < to_start_.size(); ++i) resume(to_start_[i]);  // may append
+  to_start_.clear();
 }
 
 void Executor::join(ThreadId thread) {
@@ -378,11 +414,18 @@ void Executor::fail(std::string_view property, std::string message) {
   throw Unwind{};
 }
 
-void Executor::push_function(const char* name) { current().functions.push_back(name); }
+void Executor::push_function(const char* name) {
+  current().functions.push_back(name);
+  if (config_.probe != nullptr) config_.probe->function.store(name, std::memory_order_relaxed);
+}
 
 void Executor::pop_function() {
   ThreadState& th = current();
   if (!th.functions.empty()) th.functions.pop_back();
+  if (config_.probe != nullptr) {
+    config_.probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
+                                  std::memory_order_relaxed);
+  }
 }
 
 void Executor::annotate(std::string note) {

@@ -12,6 +12,14 @@
 // CHECK throws instead of aborting; it and any C++ exception the model throws
 // become an internal-error finding of the execution, which then stops.
 //
+// Spawning is not a step. Env::spawn creates the child at once, as part of
+// the parent's local computation, and tells the policy (on_spawn): the child
+// starts after everything its parent did so far. That is sound for every
+// strategy: a spawn depends only on the child's events, which all come after
+// it, so moving it to any point between the parent's neighbouring events
+// gives an equivalent execution; and it removes a scheduling point (two
+// fiber switches, the enabled scan, the policy's decision) per thread.
+//
 // An Executor is reused for every execution of an exploration: its buffers,
 // thread records and fiber stacks are recycled, so steady-state executions do
 // not allocate (apart from what the model itself allocates).
@@ -22,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "checker/explore/explorer.hpp"
@@ -31,6 +40,7 @@
 #include "checker/runtime/fiber.hpp"
 #include "checker/runtime/operation.hpp"
 #include "checker/runtime/policy.hpp"
+#include "checker/runtime/progress_probe.hpp"
 #include "checker/trace/finding.hpp"
 #include "checker/trace/schedule.hpp"
 #include "checker/trace/trace.hpp"
@@ -58,6 +68,8 @@ class Executor final : public Env {
     uint64_t max_steps = 100'000;
     bool recording = false;
     LockGraph* lock_graph = nullptr;  // shared across executions; null: no lockdep
+    // Where the execution is, for a stall watchdog on another thread; null: not published.
+    ProgressProbe* probe = nullptr;
   };
 
   explicit Executor(Config config);
@@ -89,6 +101,7 @@ class Executor final : public Env {
   uint64_t rmw(VarId var, RmwOp op, uint64_t operand, MemoryOrder order) override;
   bool compare_exchange(VarId var, uint64_t& expected, uint64_t desired,
                         MemoryOrder order) override;
+  void fence(MemoryOrder order) override;
   [[nodiscard]] uint64_t peek(VarId var) const override;
   void lock(LockId lock, LockMode mode) override;
   bool try_lock(LockId lock, LockMode mode) override;
@@ -115,6 +128,7 @@ class Executor final : public Env {
     Executor* executor = nullptr;
     uint32_t id = 0;
     std::string name;
+    const char* published_name = nullptr;  // interned name, while a probe is set
     Fiber fiber;
     bool started = false;
     bool finished = false;
@@ -122,8 +136,9 @@ class Executor final : public Env {
     uint64_t result = 0;
     uint64_t cas_observed = 0;
     std::function<void(Env&)> body;
-    std::string spawn_name;  // arguments of a pending spawn
-    std::function<void(Env&)> spawn_body;
+    // Recording: the threads it spawned since its last event, for a note
+    // on its next one.
+    std::vector<std::string> spawned_since_event;
     std::vector<const char*> functions;
     std::vector<HeldLock> held;
     uint32_t last_event = UINT32_MAX;  // trace index of its latest event
@@ -159,6 +174,9 @@ class Executor final : public Env {
   void reset();
   uint32_t start_thread(std::string name, std::function<void(Env&)> body);
   void resume(uint32_t thread);
+  // Runs every thread in to_start_ (and the ones they spawn) to its first
+  // announcement.
+  void start_spawned();
   void announce(Operation op);
   // is_enabled for a started, unfinished thread: whether its pending operation can go.
   [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
@@ -186,6 +204,10 @@ class Executor final : public Env {
   std::vector<LockState> locks_;
   std::vector<std::pair<std::string, Invariant>> invariants_;
   std::vector<uint32_t> enabled_;
+  SchedulingPolicy* policy_ = nullptr;  // of the running execution
+  // Threads spawned but not yet run to their first announcement; the
+  // scheduler runs them (start_spawned) before its next decision.
+  std::vector<uint32_t> to_start_;
   DataRaceDetector races_;
   bool stop_ = false;       // a fatal finding was recorded
   bool unwinding_ = false;  // fibers are being unwound
@@ -195,6 +217,9 @@ class Executor final : public Env {
   std::vector<uint64_t> keys_;
   std::vector<uint64_t> final_values_;
   Trace trace_;
+  // Thread names published through config_.probe: never erased, so a pointer
+  // the watchdog loaded stays valid (see progress_probe.hpp).
+  std::unordered_set<std::string> interned_names_;
 };
 
 }  // namespace protmc::checker

@@ -59,8 +59,30 @@ void Stack::release() {
 
 void* Stack::top() const { return static_cast<char*>(usable_) + usable_size_; }
 
+namespace {
+
+// The stacks of ended pools on this OS thread (see StackPool).
+thread_local std::vector<Stack> t_cached_stacks;
+
+}  // namespace
+
+StackPool::~StackPool() {
+  for (Stack& stack : free_) {
+    if (t_cached_stacks.size() >= kCachedStacks) break;
+    t_cached_stacks.push_back(std::move(stack));
+  }
+}
+
 Stack StackPool::acquire() {
-  if (free_.empty()) return Stack(stack_size_);
+  if (free_.empty()) {
+    for (auto it = t_cached_stacks.rbegin(); it != t_cached_stacks.rend(); ++it) {
+      if (it->size() != stack_size_) continue;
+      Stack stack = std::move(*it);
+      t_cached_stacks.erase(std::next(it).base());
+      return stack;
+    }
+    return Stack(stack_size_);
+  }
   Stack stack = std::move(free_.back());
   free_.pop_back();
   return stack;

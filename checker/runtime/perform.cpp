@@ -113,7 +113,6 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
   bool queued = false;
   bool unconditional = false;
   bool took_by_trylock = false;
-  bool spawned = false;
   std::optional<RaceHit> race;
   uint32_t race_var = 0;
 
@@ -224,21 +223,6 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
                                                                : KeyKind::kReleaseExclusive,
                                   op.lock.index);
                  },
-                 [&](const SpawnOp&) {
-                   if (thread_count_ >= kMaxThreads) {
-                     record_finding(Finding{kInternalError,
-                                            "the model spawns more than " +
-                                                std::to_string(kMaxThreads - 1) +
-                                                " threads, the engine's limit",
-                                            InternalError{},
-                                            {step},
-                                            {}});
-                     return;
-                   }
-                   th.result = shown_value = thread_count_;
-                   key = make_key(t, KeyKind::kSpawn, thread_count_);
-                   spawned = true;
-                 },
                  [&](const JoinOp& op) {
                    if (config_.detectors.data_races) races_.on_join(t, op.thread.index);
                    key = make_key(t, KeyKind::kJoin, op.thread.index);
@@ -275,15 +259,9 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
     record_finding(
         Finding{kDataRace, std::move(message), std::move(detail), {race->other_step, step}, {}});
   }
-  if (spawned) {
-    const uint32_t child = start_thread(std::move(th.spawn_name), std::move(th.spawn_body));
-    th.spawn_name.clear();
-    th.spawn_body = nullptr;
-    if (config_.detectors.data_races) races_.on_spawn(t, child);
-    resume(child);
-  }
   if (wrote_watched && !stop_) check_invariants();
   if (!stop_ && !queued) resume(t);  // a queued writer stays at its down_write
+  start_spawned();
 }
 
 std::string Executor::lock_display(uint32_t lock) const {
@@ -345,11 +323,6 @@ void Executor::record_event(const ThreadState& th, const Operation& op, uint64_t
                    ev.operation = lock_op_name(locks_[o.lock.index].kind, o.mode, 2, false);
                    ev.object = lock_display(o.lock.index);
                  },
-                 [&](const SpawnOp&) {
-                   ev.operation = "spawn";
-                   ev.object = th.spawn_name;
-                   ev.value = value;
-                 },
                  [&](const JoinOp& o) {
                    ev.operation = "join";
                    ev.object = threads_[o.thread.index]->name;
@@ -363,7 +336,15 @@ void Executor::record_event(const ThreadState& th, const Operation& op, uint64_t
              op);
   ev.functions.assign(th.functions.begin(), th.functions.end());
   ev.locks_held = held_names(th);
-  threads_[th.id]->last_event = static_cast<uint32_t>(trace_.events.size());
+  ThreadState& self = *threads_[th.id];
+  if (!self.spawned_since_event.empty()) {
+    // Spawns are not steps; the thread's next event says what it started.
+    std::string note = "spawned";
+    for (const std::string& child : self.spawned_since_event) note += " " + child;
+    ev.notes.insert(ev.notes.begin(), std::move(note));
+    self.spawned_since_event.clear();
+  }
+  self.last_event = static_cast<uint32_t>(trace_.events.size());
   trace_.events.push_back(std::move(ev));
 }
 

@@ -59,6 +59,9 @@ class SchedulingPolicy {
   virtual std::optional<Decision> pick(const SchedulingPoint& point) = 0;
   // After a step was performed (before the thread runs on).
   virtual void on_step(const StepRecord& record) = 0;
+  // Thread `parent` created thread `child` (not a step: see executor.hpp).
+  // The child happens after every event of the parent so far.
+  virtual void on_spawn(uint32_t /*parent*/, uint32_t /*child*/) {}
   // At the end of a deadlocked execution, once per thread blocked on a lock:
   // its pending acquisition key.
   virtual void on_blocked_at_end(uint32_t thread, uint64_t pending_key) = 0;

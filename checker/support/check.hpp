@@ -23,8 +23,18 @@ std::string describe_check_failure(const char* file, int line, const char* condi
 
 using CheckFailureHandler = void (*)(const char* file, int line, const char* condition,
                                      std::string_view message);
+namespace detail {
+// The calling OS thread's handler. Inline (not behind a call) because the
+// executor swaps it at every fiber switch, twice per model step.
+inline thread_local CheckFailureHandler t_check_failure_handler = nullptr;
+}  // namespace detail
+
 // Installs `handler` (nullptr: abort) for this OS thread; returns the previous one.
-CheckFailureHandler set_check_failure_handler(CheckFailureHandler handler);
+inline CheckFailureHandler set_check_failure_handler(CheckFailureHandler handler) {
+  const CheckFailureHandler previous = detail::t_check_failure_handler;
+  detail::t_check_failure_handler = handler;
+  return previous;
+}
 
 }  // namespace protmc
 

@@ -51,6 +51,12 @@ struct Proposal {
 
 // Every registered proposal, in registration order.
 const std::vector<Proposal>& all_proposals();
+// Registers a proposal defined outside this folder (an out-of-tree driver's,
+// or a test's deliberately faulty one) after the built-in ones. Must be called
+// before anything looks proposals up (CHECKed), e.g. first thing in main():
+// lookups hand out pointers into the registry. The name must be new (CHECKed)
+// and, like the description, outlive the process (a string literal).
+void register_proposal(const Proposal& proposal);
 // nullptr for an unknown name.
 const Proposal* find_proposal(std::string_view name);
 

@@ -19,11 +19,35 @@ namespace protmc::model {
 PROTMC_PROPOSALS(PROTMC_DECLARE_PROPOSAL)
 #undef PROTMC_DECLARE_PROPOSAL
 
-const std::vector<Proposal>& all_proposals() {
+namespace {
+
+struct Registry {
+  std::vector<Proposal> proposals;
+  bool looked_up = false;  // after the first lookup, pointers into `proposals` are out
+};
+
+Registry& registry() {
 #define PROTMC_CALL_PROPOSAL(make) make(),
-  static const std::vector<Proposal> proposals = {PROTMC_PROPOSALS(PROTMC_CALL_PROPOSAL)};
+  static Registry r{{PROTMC_PROPOSALS(PROTMC_CALL_PROPOSAL)}};
 #undef PROTMC_CALL_PROPOSAL
-  return proposals;
+  return r;
+}
+
+}  // namespace
+
+const std::vector<Proposal>& all_proposals() {
+  Registry& r = registry();
+  r.looked_up = true;
+  return r.proposals;
+}
+
+void register_proposal(const Proposal& proposal) {
+  Registry& r = registry();
+  CHECK_MSG(!r.looked_up, "register_proposal() after proposals were looked up");
+  for (const Proposal& existing : r.proposals) {
+    CHECK_MSG(existing.name != proposal.name, "a proposal of that name is already registered");
+  }
+  r.proposals.push_back(proposal);
 }
 
 const Proposal* find_proposal(std::string_view name) {

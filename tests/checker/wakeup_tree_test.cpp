@@ -122,7 +122,7 @@ TEST(EventKey, DependencyRelation) {
   // Variable 0 and lock 0 are different objects.
   EXPECT_FALSE(
       dependent(make_key(1, KeyKind::kWrite, 0), make_key(2, KeyKind::kAcquireExclusive, 0)));
-  EXPECT_TRUE(dependent(make_key(0, KeyKind::kSpawn, 3), make_key(3, KeyKind::kRead, 0)));
+  EXPECT_TRUE(dependent(make_key(0, KeyKind::kJoin, 3), make_key(3, KeyKind::kRead, 0)));
   EXPECT_TRUE(dependent(make_key(0, KeyKind::kJoin, 3), make_key(3, KeyKind::kWrite, 0)));
   EXPECT_FALSE(dependent(make_key(0, KeyKind::kJoin, 3), make_key(2, KeyKind::kWrite, 0)));
   EXPECT_FALSE(dependent(make_key(1, KeyKind::kLocal, 0), make_key(2, KeyKind::kWrite, 0)));

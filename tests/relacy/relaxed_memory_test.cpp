@@ -11,6 +11,8 @@
 // the old protection.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "checker/explore/explorer.hpp"
 #include "checker/relacy/relacy_backend.hpp"
 
@@ -21,16 +23,24 @@ constexpr uint64_t kOldProt = 0x8000000000000027;  // encrypted
 constexpr uint64_t kNewProt = 0x27;                // decrypted (iomem)
 constexpr uint64_t kValidPte = 1;
 
-Program ordering_program(bool reader_takes_ptl) {
+// Barriers a variant adds: smp_wmb() in the writer between its two
+// WRITE_ONCEs, smp_rmb() in the lockless reader between its two READ_ONCEs.
+struct Barriers {
+  bool writer_wmb = false;
+  bool reader_rmb = false;
+};
+
+Program ordering_program(bool reader_takes_ptl, Barriers barriers = {}) {
   return Program{reader_takes_ptl ? "write-once ordering, locked reader"
                                   : "write-once ordering, lockless reader",
-                 [reader_takes_ptl](Env& env) {
+                 [reader_takes_ptl, barriers](Env& env) {
                    const VarId prot = env.make_var("vma->vm_page_prot", kOldProt);
                    const VarId pte = env.make_var("pte", 0);
                    const LockId ptl = env.make_lock(LockSpec{"ptl", "ptl", LockKind::kSpinlock});
                    const ThreadId writer = env.spawn("fault", [=](Env& e) {
                      FunctionScope scope(e, "ttm_bo_vm_fault_reserved");
                      e.store(prot, kNewProt, Access::kMarked);
+                     if (barriers.writer_wmb) e.fence(MemoryOrder::kRelease);  // smp_wmb()
                      e.lock(ptl);
                      e.store(pte, kValidPte, Access::kMarked);
                      e.unlock(ptl);
@@ -39,6 +49,7 @@ Program ordering_program(bool reader_takes_ptl) {
                      FunctionScope scope(e, reader_takes_ptl ? "locked_walk" : "lockless_walk");
                      if (reader_takes_ptl) e.lock(ptl);
                      const uint64_t entry = e.load(pte, Access::kMarked);
+                     if (barriers.reader_rmb) e.fence(MemoryOrder::kAcquire);  // smp_rmb()
                      const uint64_t seen = e.load(prot, Access::kMarked);
                      if (reader_takes_ptl) e.unlock(ptl);
                      if (entry == kValidPte && seen != kNewProt) {
@@ -83,6 +94,31 @@ TEST(RelaxedMemory, LocklessReaderCanSeeTheValidPteWithTheOldProtection) {
   }
   EXPECT_TRUE(read_valid_pte);
   EXPECT_TRUE(read_old_prot);
+}
+
+// What a lockless reader would need: the PTE lock's acquisition does not
+// order the writer's earlier WRITE_ONCE(vm_page_prot) before its PTE store,
+// so smp_rmb() in the reader alone does not help; with smp_wmb() in the
+// writer as well, seeing the valid PTE implies seeing the new protection.
+TEST(RelaxedMemory, ALocklessReaderNeedsSmpWmbInTheWriterAndSmpRmbInTheReader) {
+  struct Variant {
+    Barriers barriers;
+    bool holds;
+  };
+  for (const Variant& v : {Variant{{false, true}, false}, Variant{{true, false}, false},
+                           Variant{{true, true}, true}}) {
+    SCOPED_TRACE(std::string("smp_wmb ") + (v.barriers.writer_wmb ? "yes" : "no") + ", smp_rmb " +
+                 (v.barriers.reader_rmb ? "yes" : "no"));
+    const Program program = ordering_program(false, v.barriers);
+    EXPECT_EQ(explore(program, ExploreOptions{}).verdict, Verdict::kPass);  // SC: always fine
+    const relacy::RelacyResult got = under_relacy(program);
+    if (v.holds) {
+      EXPECT_EQ(got.verdict, relacy::RelacyVerdict::kPass) << got.property << ": " << got.message;
+    } else {
+      ASSERT_EQ(got.verdict, relacy::RelacyVerdict::kViolation);
+      EXPECT_EQ(got.property, "stale-prot");
+    }
+  }
 }
 
 }  // namespace

@@ -4,12 +4,7 @@
 // interrupted one incomplete, "interrupted", with its statistics; the ones not
 // started yet, also as interrupted), write the traces it already found, and
 // exit with status 3 (incomplete).
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -17,13 +12,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "support/interrupt_protmc.hpp"
 #include "support/run_protmc.hpp"
 #include "support/temp_dir_test.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -33,19 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 const fs::path kSource = PROTMC_SOURCE_DIR;
 
-// Whether process `pid` has a handler installed for SIGINT (/proc/PID/status).
-bool catches_sigint(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("SigCgt:", 0) == 0) {
-      const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
-      return (mask & (1ull << (SIGINT - 1))) != 0;
-    }
-  }
-  return false;
-}
-
 class Interrupt : public protmc_test::TempDirTest {
  protected:
   // Starts protmc with `args`, waits until it catches SIGINT and then
@@ -53,46 +33,12 @@ class Interrupt : public protmc_test::TempDirTest {
   // Returns its exit status (128 + signal when killed); stdout and stderr
   // are in out_ and err_.
   int interrupt_after(const std::vector<std::string>& args, std::chrono::milliseconds running) {
-    std::vector<std::string> argv_text = {PROTMC_BINARY};
-    argv_text.insert(argv_text.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_text) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    const std::string out_path = (dir_ / "stdout").string();
-    const std::string err_path = (dir_ / "stderr").string();
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    EXPECT_EQ(spawned, 0);
-    if (spawned != 0) return -1;
-
-    const auto deadline = Clock::now() + std::chrono::seconds(30);
-    while (!catches_sigint(pid) && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    std::this_thread::sleep_for(running);
-    kill(pid, SIGINT);
-    const auto sent = Clock::now();
-    int raw = 0;
-    while (waitpid(pid, &raw, WNOHANG) == 0) {
-      if (Clock::now() - sent > std::chrono::seconds(60)) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &raw, 0);
-        ADD_FAILURE() << "protmc did not stop within 60 s of SIGINT";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    stopped_after_ = Clock::now() - sent;
-    out_ = protmc_test::read_file(out_path);
-    err_ = protmc_test::read_file(err_path);
-    return WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    protmc_test::InterruptedRun run =
+        protmc_test::interrupt_protmc(PROTMC_BINARY, args, dir_, running);
+    out_ = std::move(run.out);
+    err_ = std::move(run.err);
+    stopped_after_ = run.stopped_after;
+    return run.status;
   }
 
   std::string out_;

@@ -32,7 +32,10 @@ ExitStatus status_of(const relacy::RelacyResult& result) {
 }
 
 ExitStatus print_result(std::ostream& out, const relacy::RelacyResult& result) {
-  out << "  engine relacy, " << result.threads << " threads\n";
+  out << "  engine relacy, " << result.threads << " threads"
+      << (result.static_threads ? " (main's own steps in before()/after())"
+                                : " (dynamic: " + result.dynamic_reason + ")")
+      << "\n";
   out << "  verdict: " << relacy::to_string(result.verdict);
   if (result.verdict == relacy::RelacyVerdict::kIncomplete)
     out << " (" << result.incomplete_reason << ")";
@@ -150,6 +153,8 @@ ExitStatus run_scenarios_with_relacy(const ScenarioRunOptions& scenarios,
                {"kernel", kernel},
                {"engine", "relacy"},
                {"search", relacy::to_string(job_options.search)},
+               {"threads", result.threads},
+               {"static_threads", result.static_threads},
                {"verdict", relacy::to_string(result.verdict)},
                {"property", violation ? Json(result.property) : Json()},
                {"message", violation ? Json(result.message) : Json()},

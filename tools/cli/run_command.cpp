@@ -4,7 +4,6 @@
 //   registered programs and prints the verdict, statistics and counterexamples.
 #include <algorithm>
 #include <charconv>
-#include <csignal>
 #include <cstdint>
 #include <iomanip>
 #include <iostream>
@@ -19,6 +18,7 @@
 #include "checker/explore/explorer.hpp"
 #include "checker/programs/registry.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/interrupt.hpp"
 #include "tools/cli/relacy_run.hpp"
 #include "tools/cli/run_scenarios.hpp"
 #include "tools/cli/trace_text.hpp"
@@ -41,6 +41,7 @@ struct RunOptions {
   uint32_t preemption_bound = 0;
   bool preemption_bound_given = false;
   bool keep_going = false;
+  double stall_timeout_s = kDefaultStallTimeoutS;  // 0: off
   std::string format = "text";
   std::string engine = "native";
   std::string relacy_search = "full";
@@ -52,13 +53,6 @@ struct RunRequest {
   programs::ParamValues params;
   checker::ExploreOptions options;
 };
-
-// SIGINT ends the search between executions; the result is then incomplete.
-volatile std::sig_atomic_t g_interrupted = 0;
-void on_sigint(int /*signal*/) {
-  g_interrupted = 1;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
 
 bool parse_int64(std::string_view text, int64_t& value) {
   if (text.empty()) return false;
@@ -291,12 +285,14 @@ ExitStatus run(const RunOptions& opts) {
     return run_program_with_relacy(request.info->make(request.params), options);
   }
 
-  g_interrupted = 0;
-  request.options.interrupted = [] { return g_interrupted != 0; };
+  // SIGINT ends the search between executions; the result is then incomplete.
+  const InterruptScope interrupt_scope;
+  watch_exploration(request.options, "run", request.info->name, opts.stall_timeout_s,
+                    [](const checker::StallReport& /*report*/, const std::string& /*reason*/) {
+                      return ExitStatus::kIncomplete;
+                    });
   const checker::Program program = request.info->make(request.params);
-  auto* const previous = std::signal(SIGINT, on_sigint);
   const checker::ExploreResult result = checker::explore(program, request.options);
-  std::signal(SIGINT, previous);
 
   if (opts.format == "json") {
     print_json(std::cout, request, result);
@@ -357,6 +353,11 @@ Command add_run_command(CLI::App& parent) {
   CLI::Option* bound = app->add_option("--preemption-bound", opts->preemption_bound,
                                        "dfs only: skip schedules with more preemptions")
                            ->check(CLI::NonNegativeNumber);
+  app->add_option("--stall-timeout", opts->stall_timeout_s,
+                  "Seconds a model thread may run without calling the engine before protmc "
+                  "reports it stalled and stops (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app->add_flag("--keep-going", opts->keep_going,
                 "Explore everything and count every finding instead of stopping at the first");
   auto trace_dir = std::make_shared<std::string>();
@@ -418,6 +419,7 @@ Command add_run_command(CLI::App& parent) {
                    if (max_steps->count() > 0) s.max_steps = opts->max_steps;
                    if (bound->count() > 0) s.preemption_bound = opts->preemption_bound;
                    s.keep_going = opts->keep_going;
+                   s.stall_timeout_s = opts->stall_timeout_s;
                    s.format = opts->format;
                    if (opts->engine == "relacy") {
                      if (strategy->count() > 0 || bound->count() > 0 || seed->count() > 0) {

@@ -3,7 +3,6 @@
 #include "tools/cli/run_scenarios.hpp"
 
 #include <algorithm>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
@@ -18,6 +17,7 @@
 #include "checker/explore/explorer.hpp"
 #include "model/proposals/proposal.hpp"
 #include "model/scenario/program.hpp"
+#include "tools/cli/interrupt.hpp"
 #include "tools/cli/scenario_batch.hpp"
 #include "tools/cli/trace_text.hpp"
 #include "tools/cli/trace_writer.hpp"
@@ -32,12 +32,6 @@ namespace checker = protmc::checker;
 using scenario::Expectation;
 using scenario::Scenario;
 using scenario::Verdict;
-
-volatile std::sig_atomic_t g_interrupted = 0;
-void on_sigint(int /*signal*/) {
-  g_interrupted = 1;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
 
 // One scenario under one proposal, ready to explore.
 struct Job {
@@ -269,7 +263,6 @@ ExitStatus run_scenarios(const ScenarioRunOptions& opts) {
       std::cerr << "protmc run: " << error << "\n";
       return ExitStatus::kBadInput;
     }
-    options.interrupted = [] { return g_interrupted != 0; };
     all_options.push_back(std::move(options));
   }
 
@@ -283,13 +276,29 @@ ExitStatus run_scenarios(const ScenarioRunOptions& opts) {
   }
   bool trace_failed = false;
 
-  g_interrupted = 0;
-  auto* const previous = std::signal(SIGINT, on_sigint);
+  const InterruptScope interrupt_scope;
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   bool any_finding = false;
   bool any_incomplete = false;
   for (size_t i = 0; i < jobs.size(); ++i) {
     const Job& job = jobs[i];
+    // A stalled model ends the process: report this result as incomplete,
+    // after those already printed (or with them, in JSON).
+    watch_exploration(
+        all_options[i], "run", job.scenario->name + "[" + job.proposal + "]", opts.stall_timeout_s,
+        [&](const checker::StallReport& report, const std::string& reason) {
+          Outcome stalled;
+          // The executions before the stalled one (finished or blocked).
+          stalled.result.stats.executions = report.execution - 1;
+          stalled.result.stats.incomplete_reason = reason;
+          if (opts.format == "json") {
+            results.push_back(to_json(job, stalled));
+            std::cout << nlohmann::ordered_json{{"results", std::move(results)}}.dump() << "\n";
+          } else {
+            print_text(std::cout, job, stalled, opts.keep_going);
+          }
+          return any_finding ? ExitStatus::kFinding : ExitStatus::kIncomplete;
+        });
     Outcome outcome;
     outcome.result = checker::explore(model::make_scenario_program(job.config), all_options[i]);
     outcome.verdict = scenario::scenario_verdict(*job.scenario, outcome.result);
@@ -318,7 +327,6 @@ ExitStatus run_scenarios(const ScenarioRunOptions& opts) {
       std::cout.flush();
     }
   }
-  std::signal(SIGINT, previous);
   if (opts.format == "json") {
     std::cout << nlohmann::ordered_json{{"results", std::move(results)}}.dump() << "\n";
   }

@@ -28,6 +28,7 @@ struct ScenarioRunOptions {
   std::optional<uint64_t> max_steps;
   std::optional<uint32_t> preemption_bound;
   bool keep_going = false;
+  double stall_timeout_s = 30;  // --stall-timeout (interrupt.hpp); 0: off
   std::string format = "text";
   // --trace-dir: write a trace file (traces/README.md) for every finding
   // there, created if missing; nullopt: none written.

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -14,6 +14,7 @@
 
 #include "model/proposals/proposal.hpp"
 #include "model/scenario/program.hpp"
+#include "tools/cli/interrupt.hpp"
 #include "tools/scenario/to_config.hpp"
 
 namespace protmc::cli {
@@ -21,12 +22,6 @@ namespace {
 
 namespace checker = protmc::checker;
 using Clock = std::chrono::steady_clock;
-
-volatile std::sig_atomic_t g_interrupted = 0;
-void on_sigint(int /*signal*/) {
-  g_interrupted = 1;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
 
 // "matrix: NAME[proposal]: 12345 executions, 4567/s, 0 findings" on stderr,
 // redrawn in place at most four times a second once an exploration has run
@@ -131,13 +126,19 @@ BatchPlan plan_batch(const std::vector<scenario::Scenario>& scenarios,
 
 std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std::string& command) {
   const bool terminal = isatty(STDERR_FILENO) != 0;
-  g_interrupted = 0;
-  auto* const previous = std::signal(SIGINT, on_sigint);
+  const InterruptScope interrupt_scope;
   std::vector<BatchResult> results;
   results.reserve(jobs.size());
   for (const BatchJob& job : jobs) {
     checker::ExploreOptions options = scenario::explore_options(*job.scenario, job.expectation);
-    options.interrupted = [] { return g_interrupted != 0; };
+    // A stalled model ends the process: the table cannot be completed.
+    watch_exploration(
+        options, command, job.scenario->name + "[" + job.proposal + "]", kDefaultStallTimeoutS,
+        [&command](const checker::StallReport& /*report*/, const std::string& /*reason*/) {
+          std::cerr << "protmc " << command
+                    << ": stopped before the table was complete: INCOMPLETE\n";
+          return ExitStatus::kIncomplete;
+        });
     ProgressLine progress(terminal, command + ": " + job.scenario->name + "[" + job.proposal + "]");
     options.on_execution = [&progress](const checker::ExecutionSummary& summary) {
       progress.on_execution(summary);
@@ -153,7 +154,6 @@ std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std:
       r.as_expected = scenario::as_expected(*job.expectation, r.verdict, r.result);
     }
   }
-  std::signal(SIGINT, previous);
   return results;
 }
 

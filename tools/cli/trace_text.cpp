@@ -42,7 +42,11 @@ std::vector<ShownEvent> shown_events(const checker::Trace& trace,
   for (const checker::TraceEvent& event : trace.events) {
     const bool marked =
         std::find(finding_steps.begin(), finding_steps.end(), event.step) != finding_steps.end();
-    if (setup && (event.thread != 0 || event.operation == "spawn")) setup = false;
+    // Setup ends where the main thread has started others (spawns are not
+    // events: the note "spawned ..." on its next event says so) or another
+    // thread acts.
+    const bool after_spawn = !event.notes.empty() && event.notes.front().rfind("spawned ", 0) == 0;
+    if (setup && (event.thread != 0 || after_spawn)) setup = false;
     if (setup && !marked && event.notes.empty()) {
       ++hidden;
       continue;

@@ -1,0 +1,91 @@
+// Spawning is not a step (executor.hpp): the child is created in its parent's
+// local computation. It takes no scheduling decision and no step, yet the
+// child still happens after everything its parent did before the spawn, and
+// the parent's later events still race with the child's. Nor is a fence a
+// step natively (the engine is sequentially consistent; env.hpp).
+#include <gtest/gtest.h>
+
+#include "checker/explore/explorer.hpp"
+
+namespace protmc::checker {
+namespace {
+
+// main: store a (plain); spawn two threads that each store their own
+// variable; no joins. Only the two children's stores are steps after main's.
+Program two_children() {
+  return Program{
+      "two-children", [](Env& env) {
+        const VarId a = env.make_var("a", 0);
+        const VarId b = env.make_var("b", 0);
+        const VarId c = env.make_var("c", 0);
+        env.store(a, 1, Access::kPlain);
+        env.spawn("t1", [a, b](Env& e) { e.store(b, e.load(a, Access::kPlain), Access::kPlain); });
+        env.spawn("t2", [c](Env& e) { e.store(c, 1, Access::kPlain); });
+      }};
+}
+
+TEST(Spawn, IsNotAStepAndTakesNoSchedulingDecision) {
+  ExploreOptions options;
+  options.strategy = Strategy::kDfs;
+  std::vector<uint64_t> steps_per_execution;
+  options.on_execution = [&](const ExecutionSummary& s) {
+    steps_per_execution.push_back(s.schedule.choices.size());
+  };
+  const ExploreResult result = explore(two_children(), options);
+  EXPECT_EQ(result.verdict, Verdict::kPass);  // a's store happens before t1's load: no race
+  // Every interleaving of the children's three steps after main's one:
+  // t1's load and store, t2's store: 3 orders of t2 among t1's two steps.
+  EXPECT_EQ(result.stats.executions, 3U);
+  for (const uint64_t steps : steps_per_execution) EXPECT_EQ(steps, 4U);
+}
+
+TEST(Spawn, TheParentsLaterAccessesStillRaceWithTheChild) {
+  const Program program{"parent-races-child", [](Env& env) {
+                          const VarId x = env.make_var("x", 0);
+                          env.spawn("t", [x](Env& e) { e.store(x, 1, Access::kPlain); });
+                          (void)env.load(x, Access::kPlain);
+                        }};
+  const ExploreResult result = explore(program, ExploreOptions{});
+  ASSERT_EQ(result.verdict, Verdict::kViolation);
+  EXPECT_EQ(result.findings.front().finding.property, kDataRace);
+}
+
+TEST(Spawn, TheParentsNextEventInATraceSaysWhatItSpawned) {
+  const Program program{"noted", [](Env& env) {
+                          const VarId x = env.make_var("x", 0);
+                          const ThreadId t =
+                              env.spawn("child", [x](Env& e) { e.store(x, 1, Access::kMarked); });
+                          env.join(t);
+                          env.fail("stop", "show the trace");
+                        }};
+  const ExploreResult result = explore(program, ExploreOptions{});
+  ASSERT_EQ(result.findings.size(), 1U);
+  const Trace& trace = result.findings.front().trace;
+  bool noted = false;
+  for (const TraceEvent& event : trace.events) {
+    EXPECT_NE(event.operation, "spawn");
+    if (event.thread == 0 && event.operation == "join") {
+      ASSERT_FALSE(event.notes.empty());
+      EXPECT_EQ(event.notes.front(), "spawned child");
+      noted = true;
+    }
+  }
+  EXPECT_TRUE(noted);
+}
+
+TEST(Fence, IsNotAStepUnderSequentialConsistency) {
+  const Program program{"fenced", [](Env& env) {
+                          const VarId x = env.make_var("x", 0);
+                          env.fence(MemoryOrder::kSeqCst);
+                          env.store(x, 1, Access::kMarked);
+                          env.fence(MemoryOrder::kRelease);
+                          env.fence(MemoryOrder::kAcquire);
+                        }};
+  const ExploreResult result = explore(program, ExploreOptions{});
+  EXPECT_EQ(result.verdict, Verdict::kPass);
+  EXPECT_EQ(result.stats.executions, 1U);
+  EXPECT_EQ(result.stats.steps, 1U);  // the store
+}
+
+}  // namespace
+}  // namespace protmc::checker
