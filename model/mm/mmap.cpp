@@ -6,9 +6,10 @@
 // v5.11-v5.14-era mm/mmap.c (0day-ci/linux, commit 04b27ee6af56: mmap_lock,
 // vm_ops->may_split, vma_next(), adjust_next in bytes) for __split_vma(),
 // split_vma(), __vma_adjust(), __vma_link_file(), __vma_link_list(),
-// __insert_vm_struct(), find_vma_links() and vma_merge(); a v5.x copy of the
-// same file's __vma_link_list() and find_vma() (the rb walk "if (tmp->vm_end
-// > addr) { vma = tmp; if (tmp->vm_start <= addr) break; ...}"). The lines
+// __insert_vm_struct(), find_vma_links() and vma_merge(); __vma_link_list()
+// (v5.3's form, with rb_parent) and find_vma()'s rb walk ("if (tmp->vm_end >
+// addr) { vma = tmp; if (tmp->vm_start <= addr) break; ...}") from a research
+// project's user-space port of v5.x mm/mmap.c, which copies them. The lines
 // modelled here are those of v5.3 but for the names: v5.3 has mmap_sem,
 // vm_ops->split (renamed may_split in v5.11) and adjust_next in pages; none of
 // them matters here (no model VMA has ->split, adjust_next is always 0).
