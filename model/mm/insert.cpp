@@ -5,9 +5,13 @@
 // tree (the index holds no v5.3/v5.6 tag; these bodies are unchanged from
 // v5.3 apart from vmf_insert_mixed_prot(), which v5.6 added as
 // __vm_insert_mixed(vma, addr, pfn, pgprot, false) per commit 574c5b3d0e4c);
-// mm/huge_memory.c vmf_insert_pfn_pmd()/insert_pfn_pmd() (v5.3) and the
-// _prot variant of v5.7 were NOT read from the index in this session: written
-// from the v5.3 code as remembered; to be checked against the real tree.
+// mm/huge_memory.c insert_pfn_pmd(): checked against the "-" side of a 2024
+// linux-mm patch (Alistair Popple's dax_insert_pfn_pmd series), whose body
+// (pmd_lock; if !pmd_none: the write upgrade of the same pfn, else leave it;
+// pmd_mkhuge(pfn_t_pmd(pfn, prot)), devmap, young/dirty/mkwrite on write;
+// set_pmd_at; spin_unlock) is the one v5.1 introduced and v5.3-v5.7 carry,
+// and against a v4.x copy without the upgrade; vmf_insert_pfn_pmd_prot()
+// against a v5.8-era copy (see below).
 //
 // The range checks "addr < vma->vm_start || addr >= vma->vm_end" use the
 // faulting VMA's range as the fault entry read it (VmaView: a part of a split
