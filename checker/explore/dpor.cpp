@@ -172,6 +172,11 @@ void DporPolicy::on_spawn(uint32_t parent, uint32_t child) {
   width_ = std::max(width_, child + 1);
 }
 
+void DporPolicy::on_join(uint32_t joiner, uint32_t joined) {
+  // Entries from width_ on are zero in both clocks.
+  max_into(thread_clock_[joiner].data(), thread_clock_[joined].data(), width_);
+}
+
 void DporPolicy::on_blocked_at_end(uint32_t thread, uint64_t pending_key) {
   Clock clock = thread_clock_[thread];
   clock[thread] = thread_events_[thread] + 1;

@@ -35,6 +35,7 @@ class DporPolicy final : public SchedulingPolicy {
   std::optional<Decision> pick(const SchedulingPoint& point) override;
   void on_step(const StepRecord& record) override;
   void on_spawn(uint32_t parent, uint32_t child) override;
+  void on_join(uint32_t joiner, uint32_t joined) override;
   void on_blocked_at_end(uint32_t thread, uint64_t pending_key) override;
   bool next_execution() override;
   [[nodiscard]] bool pruned() const override { return false; }

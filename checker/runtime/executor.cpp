@@ -29,7 +29,7 @@ void Executor::reset() {
     th.held.clear();
     th.name.clear();
     th.body = nullptr;
-    th.spawned_since_event.clear();
+    th.pending_notes.clear();
     th.last_event = UINT32_MAX;
     th.last_spin = UINT32_MAX;
     th.queued = false;
@@ -41,6 +41,7 @@ void Executor::reset() {
   invariants_.clear();
   races_.reset();
   to_start_.clear();
+  ended_since_joins_ = false;
   stop_ = false;
   unwinding_ = false;
   step_ = 0;
@@ -60,6 +61,7 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
   start_spawned();
 
   while (true) {
+    if (ended_since_joins_) resolve_joins();
     if (stop_) {
       outcome_.end = ExecutionEnd::kStopped;
       break;
@@ -196,6 +198,7 @@ void Executor::resume(uint32_t thread) {
   set_check_failure_handler(nullptr);  // the model thread's handler ends at its switch
   if (th.fiber.finished()) {
     th.finished = true;
+    ended_since_joins_ = true;
     run_state_[thread] = RunState::kFinished;
     stacks_.release(th.fiber.take_stack());
   }
@@ -240,8 +243,9 @@ bool Executor::pending_enabled(const ThreadState& th) const {
     if (l.writer_blocks_readers && !th.queued) return true;
     return l.exclusive_available();
   }
-  if (const auto* op = std::get_if<JoinOp>(&th.pending))
-    return threads_[op->thread.index]->finished;
+  // A join is never a step: resolve_joins() resumes the waiter once the
+  // joined thread has ended, before the scan.
+  if (std::holds_alternative<JoinOp>(th.pending)) return false;
   return true;
 }
 
@@ -385,7 +389,7 @@ ThreadId Executor::spawn(std::string_view name, std::function<void(Env&)> body) 
   if (config_.detectors.data_races) races_.on_spawn(parent, child);
   policy_->on_spawn(parent, child);
   to_start_.push_back(child);
-  if (config_.recording) threads_[parent]->spawned_since_event.emplace_back(name);
+  if (config_.recording) threads_[parent]->pending_notes.push_back("spawned " + std::string(name));
   return ThreadId{child};
 }
 
@@ -394,9 +398,33 @@ void Executor::start_spawned() {
   to_start_.clear();
 }
 
+void Executor::resolve_joins() {
+  while (ended_since_joins_ && !stop_) {
+    ended_since_joins_ = false;
+    for (uint32_t t = 0; t < thread_count_ && !stop_; ++t) {
+      if (run_state_[t] != RunState::kMayWait) continue;
+      const auto* op = std::get_if<JoinOp>(&threads_[t]->pending);
+      if (op == nullptr || !threads_[op->thread.index]->finished) continue;
+      resume(t);  // join() goes on past its wait
+      start_spawned();
+    }
+  }
+}
+
 void Executor::join(ThreadId thread) {
+  if (unwinding_) {
+    if (std::uncaught_exceptions() == 0) throw Unwind{};
+    return;
+  }
   CHECK(thread.index < thread_count_);
-  announce(JoinOp{thread});
+  // Wait (disabled, not a step) until the thread has ended.
+  if (!threads_[thread.index]->finished) announce(JoinOp{thread});
+  const uint32_t self = current_;
+  if (config_.detectors.data_races) races_.on_join(self, thread.index);
+  policy_->on_join(self, thread.index);
+  if (config_.recording) {
+    threads_[self]->pending_notes.push_back("joined " + threads_[thread.index]->name);
+  }
 }
 
 uint32_t Executor::choose(uint32_t n) {

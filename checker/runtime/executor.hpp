@@ -12,13 +12,17 @@
 // CHECK throws instead of aborting; it and any C++ exception the model throws
 // become an internal-error finding of the execution, which then stops.
 //
-// Spawning is not a step. Env::spawn creates the child at once, as part of
-// the parent's local computation, and tells the policy (on_spawn): the child
-// starts after everything its parent did so far. That is sound for every
-// strategy: a spawn depends only on the child's events, which all come after
-// it, so moving it to any point between the parent's neighbouring events
-// gives an equivalent execution; and it removes a scheduling point (two
-// fiber switches, the enabled scan, the policy's decision) per thread.
+// Spawning and joining are not steps. Env::spawn creates the child at once,
+// as part of the parent's local computation, and tells the policy (on_spawn):
+// the child starts after everything its parent did so far. Env::join waits
+// (the thread is disabled) until the joined thread has ended, then goes on in
+// the joiner's local computation and tells the policy (on_join): the joiner
+// continues after everything the joined thread did. That is sound for every
+// strategy: a spawn or join depends only on the other thread's events, which
+// all come after the spawn and before the join, so moving either to any
+// point between its thread's neighbouring events gives an equivalent
+// execution; and each removes a scheduling point (two fiber switches, the
+// enabled scan, the policy's decision).
 //
 // An Executor is reused for every execution of an exploration: its buffers,
 // thread records and fiber stacks are recycled, so steady-state executions do
@@ -136,9 +140,9 @@ class Executor final : public Env {
     uint64_t result = 0;
     uint64_t cas_observed = 0;
     std::function<void(Env&)> body;
-    // Recording: the threads it spawned since its last event, for a note
-    // on its next one.
-    std::vector<std::string> spawned_since_event;
+    // Recording: "spawned X" / "joined X" since its last event, for notes on
+    // its next one.
+    std::vector<std::string> pending_notes;
     std::vector<const char*> functions;
     std::vector<HeldLock> held;
     uint32_t last_event = UINT32_MAX;  // trace index of its latest event
@@ -177,6 +181,9 @@ class Executor final : public Env {
   // Runs every thread in to_start_ (and the ones they spawn) to its first
   // announcement.
   void start_spawned();
+  // Resumes every thread waiting in join() for a thread that has ended, until
+  // none is left (a resumed thread may end too). Not steps.
+  void resolve_joins();
   void announce(Operation op);
   // is_enabled for a started, unfinished thread: whether its pending operation can go.
   [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
@@ -208,6 +215,7 @@ class Executor final : public Env {
   // Threads spawned but not yet run to their first announcement; the
   // scheduler runs them (start_spawned) before its next decision.
   std::vector<uint32_t> to_start_;
+  bool ended_since_joins_ = false;  // a thread ended since resolve_joins() last ran
   DataRaceDetector races_;
   bool stop_ = false;       // a fatal finding was recorded
   bool unwinding_ = false;  // fibers are being unwound

@@ -223,11 +223,7 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
                                                                : KeyKind::kReleaseExclusive,
                                   op.lock.index);
                  },
-                 [&](const JoinOp& op) {
-                   if (config_.detectors.data_races) races_.on_join(t, op.thread.index);
-                   key = make_key(t, KeyKind::kJoin, op.thread.index);
-                   shown_value = op.thread.index;
-                 },
+                 [&](const JoinOp&) { CHECK_MSG(false, "a join is never a step"); },
                  [&](const ChooseOp& op) {
                    CHECK(decision.value < op.arity);
                    th.result = shown_value = decision.value;
@@ -323,10 +319,7 @@ void Executor::record_event(const ThreadState& th, const Operation& op, uint64_t
                    ev.operation = lock_op_name(locks_[o.lock.index].kind, o.mode, 2, false);
                    ev.object = lock_display(o.lock.index);
                  },
-                 [&](const JoinOp& o) {
-                   ev.operation = "join";
-                   ev.object = threads_[o.thread.index]->name;
-                 },
+                 [&](const JoinOp&) { CHECK_MSG(false, "a join is never a step"); },
                  [&](const ChooseOp& o) {
                    ev.operation = "choose(" + std::to_string(o.arity) + ")";
                    ev.value = value;
@@ -337,12 +330,11 @@ void Executor::record_event(const ThreadState& th, const Operation& op, uint64_t
   ev.functions.assign(th.functions.begin(), th.functions.end());
   ev.locks_held = held_names(th);
   ThreadState& self = *threads_[th.id];
-  if (!self.spawned_since_event.empty()) {
-    // Spawns are not steps; the thread's next event says what it started.
-    std::string note = "spawned";
-    for (const std::string& child : self.spawned_since_event) note += " " + child;
-    ev.notes.insert(ev.notes.begin(), std::move(note));
-    self.spawned_since_event.clear();
+  if (!self.pending_notes.empty()) {
+    // Spawns and joins are not steps; the thread's next event says what it
+    // started and waited for.
+    ev.notes.insert(ev.notes.begin(), self.pending_notes.begin(), self.pending_notes.end());
+    self.pending_notes.clear();
   }
   self.last_event = static_cast<uint32_t>(trace_.events.size());
   trace_.events.push_back(std::move(ev));

@@ -62,6 +62,10 @@ class SchedulingPolicy {
   // Thread `parent` created thread `child` (not a step: see executor.hpp).
   // The child happens after every event of the parent so far.
   virtual void on_spawn(uint32_t /*parent*/, uint32_t /*child*/) {}
+  // Thread `joiner` returned from joining thread `joined`, which has ended
+  // (not a step either). The joiner's later events happen after every event
+  // of the joined thread.
+  virtual void on_join(uint32_t /*joiner*/, uint32_t /*joined*/) {}
   // At the end of a deadlocked execution, once per thread blocked on a lock:
   // its pending acquisition key.
   virtual void on_blocked_at_end(uint32_t thread, uint64_t pending_key) = 0;

@@ -288,27 +288,41 @@ TEST(Bounds, ExecutionBudgetGivesIncompleteNeverPass) {
   EXPECT_NE(result.stats.incomplete_reason.find("execution budget"), std::string::npos);
 }
 
+// Two threads of two steps each: switching away from a thread that has not
+// ended is a preemption (a thread of one step never is preempted).
+Program two_step_threads() {
+  return Program{"two-step threads", [](Env& env) {
+                   VarId x = env.make_var("x", 0);
+                   for (int i = 0; i < 3; ++i) {
+                     env.spawn("t", [=](Env& e) {
+                       e.load(x, Access::kMarked);
+                       e.store(x, 1, Access::kMarked);
+                     });
+                   }
+                 }};
+}
+
 TEST(Bounds, PreemptionBoundPrunesSchedulesAndSaysSo) {
   ExploreOptions unbounded;
   unbounded.strategy = Strategy::kDfs;
-  ExploreResult full = explore(three_readers(), unbounded);
+  ExploreResult full = explore(two_step_threads(), unbounded);
   EXPECT_EQ(full.verdict, Verdict::kPass);
 
   ExploreOptions bounded = unbounded;
   bounded.bounds.preemption_bound = 0;
-  ExploreResult none = explore(three_readers(), bounded);
+  ExploreResult none = explore(two_step_threads(), bounded);
   EXPECT_LT(none.stats.executions, full.stats.executions);
   EXPECT_GT(none.stats.executions, 0u);
   EXPECT_EQ(none.verdict, Verdict::kIncomplete);
   EXPECT_NE(none.stats.incomplete_reason.find("preemption bound 0"), std::string::npos);
 
   bounded.bounds.preemption_bound = 1;
-  ExploreResult one = explore(three_readers(), bounded);
+  ExploreResult one = explore(two_step_threads(), bounded);
   EXPECT_GT(one.stats.executions, none.stats.executions);
   EXPECT_LT(one.stats.executions, full.stats.executions);
 
   bounded.bounds.preemption_bound = 100;  // larger than any schedule needs: nothing pruned
-  ExploreResult loose = explore(three_readers(), bounded);
+  ExploreResult loose = explore(two_step_threads(), bounded);
   EXPECT_EQ(loose.stats.executions, full.stats.executions);
   EXPECT_EQ(loose.verdict, Verdict::kPass);
 }
