@@ -187,7 +187,7 @@ TEST_F(BadInput, EditedTracesAreRefusedWithPositionOrDoNotReproduce) {
   const std::vector<Edit> edits = {
       {R"("proposal": "fake-vma")", R"("proposal": "no-such-proposal")", 2},
       {R"("preset": "v5.3")", R"("preset": "v9.9")", 2},
-      {R"("version": 1)", R"("version": 99999999999999999999)", 2},
+      {R"("version": 2)", R"("version": 99999999999999999999)", 2},
       {R"("schedule": [)", R"("schedule": [[4294967296, 0], )", 2},
       {R"("schedule": [)", R"("schedule": [[7, 0], )", 1},
       {R"("sev": true)", R"("sev": "yes")", 2},

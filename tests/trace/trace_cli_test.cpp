@@ -77,7 +77,7 @@ TEST_F(TraceCli, RunWritesOneTracePerFindingAndJsonGivesItsPath) {
   EXPECT_EQ(path.filename(), kTraceName);
   const Json trace = Json::parse(read_file(path));
   EXPECT_EQ(trace["format"], "protmc-trace");
-  EXPECT_EQ(trace["version"], 1);
+  EXPECT_EQ(trace["version"], 2);
   EXPECT_EQ(trace["scenario"]["text"],
             read_file(kScenarios + "/mprotect-after-fault-vram-sev.json"));
   EXPECT_EQ(trace["proposal"], "fake-vma");

@@ -150,10 +150,15 @@ TEST(TraceFile, OtherFormatsAndVersionsAreRefused) {
   const TraceLoadResult other = load_trace_text(replace(text, "protmc-trace", "other"), "t.json");
   ASSERT_EQ(other.diagnostics.size(), 1u);
   EXPECT_NE(other.diagnostics[0].message.find("not a protmc trace"), std::string::npos);
-  const TraceLoadResult v2 =
-      load_trace_text(replace(text, "\"version\": 1", "\"version\": 2"), "t.json");
-  ASSERT_EQ(v2.diagnostics.size(), 1u);
-  EXPECT_NE(v2.diagnostics[0].message.find("version 2"), std::string::npos);
+  const TraceLoadResult v3 =
+      load_trace_text(replace(text, "\"version\": 2", "\"version\": 3"), "t.json");
+  ASSERT_EQ(v3.diagnostics.size(), 1u);
+  EXPECT_NE(v3.diagnostics[0].message.find("version 3"), std::string::npos);
+  // Version 1 schedules chose spawns and joins: refused, saying why.
+  const TraceLoadResult v1 =
+      load_trace_text(replace(text, "\"version\": 2", "\"version\": 1"), "t.json");
+  ASSERT_EQ(v1.diagnostics.size(), 1u);
+  EXPECT_NE(v1.diagnostics[0].message.find("no longer steps"), std::string::npos);
   EXPECT_FALSE(load_trace_text("[]", "t.json").ok());
   EXPECT_FALSE(load_trace_text("", "t.json").ok());
 }

@@ -64,8 +64,12 @@ class Reader {
     }
     if (const auto version = unsigned_int(root["version"], "/version");
         version && *version != static_cast<uint64_t>(kFormatVersion)) {
-      error("/version", "unsupported trace format version " + std::to_string(*version) +
-                            "; this protmc reads version " + std::to_string(kFormatVersion));
+      error("/version",
+            "unsupported trace format version " + std::to_string(*version) +
+                "; this protmc reads version " + std::to_string(kFormatVersion) +
+                (*version == 1 ? " (version-1 schedules also chose spawns and joins, which are "
+                                 "no longer steps: run the scenario again for a new trace)"
+                               : ""));
       return std::nullopt;
     }
     if (!diagnostics_.empty()) return std::nullopt;

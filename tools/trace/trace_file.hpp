@@ -22,7 +22,9 @@
 namespace protmc::trace {
 
 inline constexpr std::string_view kFormatName = "protmc-trace";
-inline constexpr int kFormatVersion = 1;
+// Version 2 (session 3): schedules no longer have choices for spawns and
+// joins, which stopped being steps; a version-1 schedule would not replay.
+inline constexpr int kFormatVersion = 2;
 
 struct TraceStatistics {
   uint64_t executions = 0;
