@@ -108,6 +108,21 @@ TEST_F(ModelFaultCli, AModelLoopingOutsideTheEngineIsReportedStalledAndTheRunEnd
       << run.err;
 }
 
+TEST_F(ModelFaultCli, AGateOverAStalledModelSaysWhereAndEndsIncomplete) {
+  fs::create_directories(dir_ / "scenarios");
+  fs::copy_file(kTwoFaults, dir_ / "scenarios" / "two-faults-one-bo.json");
+  const protmc_test::RunResult run = run_protmc(
+      "gate '" + (dir_ / "scenarios").string() + "' --proposal test-stalls --stall-timeout 0.5",
+      "gate");
+  EXPECT_EQ(run.status, 3) << run.out << run.err;
+  EXPECT_NE(run.err.find("protmc gate: two-faults-one-bo[test-stalls]: stalled: model thread"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("protmc gate: stopped before the table was complete: INCOMPLETE"),
+            std::string::npos)
+      << run.err;
+}
+
 TEST_F(ModelFaultCli, CtrlCStopsAStalledModelWithinSecondsAndSaysSo) {
   // The default stall timeout (30 s) is far away; the Ctrl-C brings it to
   // checker::kStallGraceS.

@@ -24,6 +24,7 @@
 #include "model/proposals/proposal.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/gate_reports.hpp"
+#include "tools/cli/interrupt.hpp"
 #include "tools/cli/result_table.hpp"
 #include "tools/cli/scenario_batch.hpp"
 #include "tools/cli/trace_writer.hpp"
@@ -43,6 +44,7 @@ struct GateOptions {
   // is given, whose failures name the trace: then protmc-traces/ beside it.
   std::string trace_dir;
   std::string format = "text";
+  double stall_timeout_s = kDefaultStallTimeoutS;
 };
 
 // --- The command. ---
@@ -118,7 +120,7 @@ ExitStatus run_gate(const GateOptions& opts) {
     }
   }
 
-  const std::vector<BatchResult> results = run_batch(plan.jobs, "gate");
+  const std::vector<BatchResult> results = run_batch(plan.jobs, "gate", opts.stall_timeout_s);
   TracePaths traces(results.size());
   bool trace_failed = false;
   for (size_t i = 0; writer && i < results.size(); ++i) {
@@ -226,6 +228,11 @@ Command add_gate_command(CLI::App& parent) {
                   "proposal, named SCENARIO[PROPOSAL]");
   app->add_option("--markdown", opts->markdown,
                   "Also write a Markdown summary here, for a review or a CI job summary");
+  app->add_option("--stall-timeout", opts->stall_timeout_s,
+                  "Seconds a model thread may run without calling the engine before protmc "
+                  "reports it stalled and stops (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app->add_option("--format", opts->format, "Output: text (a table), or json (one object)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

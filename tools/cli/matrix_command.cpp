@@ -16,6 +16,7 @@
 
 #include "model/proposals/proposal.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/interrupt.hpp"
 #include "tools/cli/result_table.hpp"
 #include "tools/cli/scenario_batch.hpp"
 #include "tools/scenario/loader.hpp"
@@ -28,6 +29,7 @@ using Json = nlohmann::ordered_json;
 struct MatrixOptions {
   std::string dir = "scenarios";
   std::string format = "text";
+  double stall_timeout_s = kDefaultStallTimeoutS;
 };
 
 std::string describe(scenario::Verdict verdict, const std::string& property) {
@@ -96,7 +98,7 @@ ExitStatus run_matrix(const MatrixOptions& opts) {
   for (const std::string& error : plan.errors) std::cerr << error << "\n";
   if (!plan.ok()) return ExitStatus::kBadInput;
 
-  const std::vector<BatchResult> results = run_batch(plan.jobs, "matrix");
+  const std::vector<BatchResult> results = run_batch(plan.jobs, "matrix", opts.stall_timeout_s);
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   size_t differ = 0;
@@ -161,6 +163,11 @@ Command add_matrix_command(CLI::App& parent) {
       "table of verdicts, marking each result that differs from the scenario's expectation; "
       "status 1 when any differs");
   app->add_option("dir", opts->dir, "Scenario directory (or one scenario file)")
+      ->capture_default_str();
+  app->add_option("--stall-timeout", opts->stall_timeout_s,
+                  "Seconds a model thread may run without calling the engine before protmc "
+                  "reports it stalled and stops (0: never)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app->add_option("--format", opts->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))

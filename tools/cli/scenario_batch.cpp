@@ -124,7 +124,8 @@ BatchPlan plan_batch(const std::vector<scenario::Scenario>& scenarios,
   return plan;
 }
 
-std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std::string& command) {
+std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std::string& command,
+                                   double stall_timeout_s) {
   const bool terminal = isatty(STDERR_FILENO) != 0;
   const InterruptScope interrupt_scope;
   std::vector<BatchResult> results;
@@ -133,7 +134,7 @@ std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std:
     checker::ExploreOptions options = scenario::explore_options(*job.scenario, job.expectation);
     // A stalled model ends the process: the table cannot be completed.
     watch_exploration(
-        options, command, job.scenario->name + "[" + job.proposal + "]", kDefaultStallTimeoutS,
+        options, command, job.scenario->name + "[" + job.proposal + "]", stall_timeout_s,
         [&command](const checker::StallReport& /*report*/, const std::string& /*reason*/) {
           std::cerr << "protmc " << command
                     << ": stopped before the table was complete: INCOMPLETE\n";

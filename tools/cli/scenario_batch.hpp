@@ -68,8 +68,11 @@ BatchPlan plan_batch(const std::vector<scenario::Scenario>& scenarios,
 
 // Explores every job in order with the scenario's "explore" settings. `command`
 // names the progress line ("matrix", "gate"). SIGINT stops the current
-// exploration between executions and leaves the rest incomplete.
-std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std::string& command);
+// exploration between executions and leaves the rest incomplete. A model
+// stalled for `stall_timeout_s` (interrupt.hpp; 0: never) ends the process
+// with status 3 after saying where.
+std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std::string& command,
+                                   double stall_timeout_s);
 
 // One result as `matrix --format json` and `gate --format json` print it:
 // {"scenario", "file", "proposal", "kernel", "verdict", "property",
