@@ -6,11 +6,10 @@
 // dpor/readers(n=5) (docs/performance.md).
 //
 //   relacy_bare_bench [N ...]   (default: 3 4 5)
-#include <relacy/relacy.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <relacy/relacy.hpp>
 #include <sstream>
 #include <vector>
 
@@ -57,11 +56,21 @@ int main(int argc, char** argv) {
   std::printf("| program | verdict | executions | wall | per execution |\n|---|---|---|---|---|\n");
   for (const int n : sizes) {
     switch (n) {
-      case 2: run<2>(); break;
-      case 3: run<3>(); break;
-      case 4: run<4>(); break;
-      case 5: run<5>(); break;
-      default: std::fprintf(stderr, "relacy_bare_bench: sizes 2..5 only, not %d\n", n); return 2;
+      case 2:
+        run<2>();
+        break;
+      case 3:
+        run<3>();
+        break;
+      case 4:
+        run<4>();
+        break;
+      case 5:
+        run<5>();
+        break;
+      default:
+        std::fprintf(stderr, "relacy_bare_bench: sizes 2..5 only, not %d\n", n);
+        return 2;
     }
   }
   return 0;
