@@ -30,6 +30,7 @@ void Executor::reset() {
     th.name.clear();
     th.body = nullptr;
     th.pending_notes.clear();
+    th.joiners.clear();
     th.last_event = UINT32_MAX;
     th.last_spin = UINT32_MAX;
     th.queued = false;
@@ -41,7 +42,7 @@ void Executor::reset() {
   invariants_.clear();
   races_.reset();
   to_start_.clear();
-  ended_since_joins_ = false;
+  ready_joiners_.clear();
   stop_ = false;
   unwinding_ = false;
   step_ = 0;
@@ -61,7 +62,7 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
   start_spawned();
 
   while (true) {
-    if (ended_since_joins_) resolve_joins();
+    if (!ready_joiners_.empty()) resume_joiners();
     if (stop_) {
       outcome_.end = ExecutionEnd::kStopped;
       break;
@@ -198,7 +199,8 @@ void Executor::resume(uint32_t thread) {
   set_check_failure_handler(nullptr);  // the model thread's handler ends at its switch
   if (th.fiber.finished()) {
     th.finished = true;
-    ended_since_joins_ = true;
+    ready_joiners_.insert(ready_joiners_.end(), th.joiners.begin(), th.joiners.end());
+    th.joiners.clear();
     run_state_[thread] = RunState::kFinished;
     stacks_.release(th.fiber.take_stack());
   }
@@ -243,7 +245,7 @@ bool Executor::pending_enabled(const ThreadState& th) const {
     if (l.writer_blocks_readers && !th.queued) return true;
     return l.exclusive_available();
   }
-  // A join is never a step: resolve_joins() resumes the waiter once the
+  // A join is never a step: resume_joiners() resumes the waiter once the
   // joined thread has ended, before the scan.
   if (std::holds_alternative<JoinOp>(th.pending)) return false;
   return true;
@@ -398,17 +400,12 @@ void Executor::start_spawned() {
   to_start_.clear();
 }
 
-void Executor::resolve_joins() {
-  while (ended_since_joins_ && !stop_) {
-    ended_since_joins_ = false;
-    for (uint32_t t = 0; t < thread_count_ && !stop_; ++t) {
-      if (run_state_[t] != RunState::kMayWait) continue;
-      const auto* op = std::get_if<JoinOp>(&threads_[t]->pending);
-      if (op == nullptr || !threads_[op->thread.index]->finished) continue;
-      resume(t);  // join() goes on past its wait
-      start_spawned();
-    }
+void Executor::resume_joiners() {
+  for (size_t i = 0; i < ready_joiners_.size() && !stop_; ++i) {  // may append
+    resume(ready_joiners_[i]);  // its join() goes on past the wait
+    start_spawned();
   }
+  ready_joiners_.clear();
 }
 
 void Executor::join(ThreadId thread) {
@@ -417,9 +414,12 @@ void Executor::join(ThreadId thread) {
     return;
   }
   CHECK(thread.index < thread_count_);
-  // Wait (disabled, not a step) until the thread has ended.
-  if (!threads_[thread.index]->finished) announce(JoinOp{thread});
   const uint32_t self = current_;
+  // Wait (disabled, not a step) until the thread has ended.
+  if (!threads_[thread.index]->finished) {
+    threads_[thread.index]->joiners.push_back(self);
+    announce(JoinOp{thread});
+  }
   if (config_.detectors.data_races) races_.on_join(self, thread.index);
   policy_->on_join(self, thread.index);
   if (config_.recording) {

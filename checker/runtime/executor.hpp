@@ -143,6 +143,7 @@ class Executor final : public Env {
     // Recording: "spawned X" / "joined X" since its last event, for notes on
     // its next one.
     std::vector<std::string> pending_notes;
+    std::vector<uint32_t> joiners;  // threads waiting in join() for this one to end
     std::vector<const char*> functions;
     std::vector<HeldLock> held;
     uint32_t last_event = UINT32_MAX;  // trace index of its latest event
@@ -181,9 +182,9 @@ class Executor final : public Env {
   // Runs every thread in to_start_ (and the ones they spawn) to its first
   // announcement.
   void start_spawned();
-  // Resumes every thread waiting in join() for a thread that has ended, until
-  // none is left (a resumed thread may end too). Not steps.
-  void resolve_joins();
+  // Resumes every thread in ready_joiners_ (their join() returns; not a
+  // step), until none is left: a resumed thread may end and release more.
+  void resume_joiners();
   void announce(Operation op);
   // is_enabled for a started, unfinished thread: whether its pending operation can go.
   [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
@@ -215,7 +216,8 @@ class Executor final : public Env {
   // Threads spawned but not yet run to their first announcement; the
   // scheduler runs them (start_spawned) before its next decision.
   std::vector<uint32_t> to_start_;
-  bool ended_since_joins_ = false;  // a thread ended since resolve_joins() last ran
+  // Threads whose join() target has ended, in the order the targets ended.
+  std::vector<uint32_t> ready_joiners_;
   DataRaceDetector races_;
   bool stop_ = false;       // a fatal finding was recorded
   bool unwinding_ = false;  // fibers are being unwound

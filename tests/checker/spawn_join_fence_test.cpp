@@ -107,6 +107,20 @@ TEST(Join, OfAThreadThatNeverEndsIsADeadlock) {
   EXPECT_EQ(result.findings.front().finding.property, kDeadlock);
 }
 
+TEST(Spawn, BeyondTheEnginesThreadLimitIsAnInternalErrorNotACrash) {
+  const Program program{"too-many", [](Env& env) {
+                          for (uint32_t i = 0; i < kMaxThreads; ++i) env.spawn("t", [](Env&) {});
+                        }};
+  const ExploreResult result = explore(program, ExploreOptions{});
+  ASSERT_EQ(result.verdict, Verdict::kViolation);
+  const Finding& finding = result.findings.front().finding;
+  EXPECT_EQ(finding.property, kInternalError);
+  EXPECT_NE(finding.message.find("the model spawns more than " + std::to_string(kMaxThreads - 1) +
+                                 " threads, the engine's limit"),
+            std::string::npos)
+      << finding.message;
+}
+
 TEST(Fence, IsNotAStepUnderSequentialConsistency) {
   const Program program{"fenced", [](Env& env) {
                           const VarId x = env.make_var("x", 0);

@@ -111,17 +111,30 @@ TEST(StallWatchdog, PastTheTimeLimitAStuckModelIsReportedAfterTheGracePeriod) {
 }
 
 TEST(StallWatchdog, IsOffUnlessATimeoutAndACallbackAreGiven) {
+  // A callback but no timeout: a stall of half a second is not reported (a
+  // watchdog running with timeout 0 would report it at once).
   StallLatch latch;
   ExploreOptions options;
-  options.stall_timeout_s = 0.1;  // no on_stall: nothing watches
+  options.on_stall = [&latch](const StallReport& r) { latch.on_stall(r); };
   std::thread release([&latch] {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     latch.released.store(true);
   });
-  const ExploreResult result = explore(stuck_program(latch), options);
+  EXPECT_EQ(explore(stuck_program(latch), options).verdict, Verdict::kPass);
   release.join();
-  EXPECT_EQ(result.verdict, Verdict::kPass);
   EXPECT_TRUE(latch.reports.empty());
+
+  // A timeout but no callback: nothing watches (a watchdog would call an
+  // empty std::function and end the process).
+  StallLatch unwatched;
+  ExploreOptions no_callback;
+  no_callback.stall_timeout_s = 0.1;
+  std::thread release_unwatched([&unwatched] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    unwatched.released.store(true);
+  });
+  EXPECT_EQ(explore(stuck_program(unwatched), no_callback).verdict, Verdict::kPass);
+  release_unwatched.join();
 }
 
 }  // namespace
