@@ -6,6 +6,7 @@
 #include <streambuf>
 
 #include "checker/explore/explorer.hpp"
+#include "checker/relacy/relacy_dispatch.hpp"
 #include "checker/relacy/relacy_env.hpp"
 #include "checker/support/check.hpp"
 #include "checker/trace/finding.hpp"
@@ -38,40 +39,11 @@ uint32_t count_threads(const Program& program) {
   return threads;
 }
 
-template <uint32_t kThreads>
-rl::test_result_e run_with(rl::test_params& params, std::ostream& out, bool replay) {
-  using Suite = ProgramSuite<kThreads>;
-  switch (params.search_type) {
-    case rl::sched_random:
-      return rl::run_test<Suite, rl::random_scheduler<kThreads>>(params, out, replay);
-    case rl::sched_bound:
-      return rl::run_test<Suite, rl::context_bound_scheduler<kThreads>>(params, out, replay);
-    case rl::sched_full:
-      return rl::run_test<Suite, rl::full_search_scheduler<kThreads>>(params, out, replay);
-    default:
-      break;
-  }
-  CHECK_MSG(false, "unknown Relacy scheduler");
-}
-
-template <uint32_t... kCounts>
-rl::test_result_e dispatch(uint32_t threads, rl::test_params& params, std::ostream& out,
-                           bool replay, std::integer_sequence<uint32_t, kCounts...> /*counts*/) {
-  rl::test_result_e result = rl::test_result_success;
-  const bool found =
-      ((threads == kCounts + 2 ? (result = run_with<kCounts + 2>(params, out, replay), true)
-                               : false) ||
-       ...);
-  CHECK(found);
-  return result;
-}
-
 // `threads` counts main; in static mode main is not a Relacy thread.
 rl::test_result_e run(bool static_threads, uint32_t threads, rl::test_params& params,
                       std::ostream& out, bool replay) {
   if (static_threads) return detail::run_static_suite(threads - 1, params, out, replay);
-  return dispatch(threads, params, out, replay,
-                  std::make_integer_sequence<uint32_t, kMaxRelacyThreads - 1>{});
+  return detail::dispatch_suite<ProgramSuite, kMaxRelacyThreads>(threads, params, out, replay);
 }
 
 rl::scheduler_type_e scheduler_of(RelacySearch search) {
