@@ -228,11 +228,7 @@ Command add_gate_command(CLI::App& parent) {
                   "proposal, named SCENARIO[PROPOSAL]");
   app->add_option("--markdown", opts->markdown,
                   "Also write a Markdown summary here, for a review or a CI job summary");
-  app->add_option("--stall-timeout", opts->stall_timeout_s,
-                  "Seconds a model thread may run without calling the engine before protmc "
-                  "reports it stalled and stops (0: never)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_stall_timeout_option(*app, opts->stall_timeout_s);
   app->add_option("--format", opts->format, "Output: text (a table), or json (one object)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

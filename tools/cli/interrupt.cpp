@@ -30,6 +30,14 @@ InterruptScope::~InterruptScope() { std::signal(SIGINT, previous_); }
 
 bool interrupted() { return g_interrupted.load(); }
 
+void add_stall_timeout_option(CLI::App& app, double& seconds) {
+  app.add_option("--stall-timeout", seconds,
+                 "Seconds a model thread may run without calling the engine before protmc "
+                 "reports it stalled and stops (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
 std::string describe_stall(const checker::StallReport& report) {
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.1f s", report.stalled_s);

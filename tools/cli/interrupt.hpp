@@ -16,6 +16,7 @@
 // safe for `finish` to read (see checker/explore/stall_watchdog.hpp).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
 
@@ -40,6 +41,9 @@ class InterruptScope {
  private:
   void (*previous_)(int);
 };
+
+// --stall-timeout S on `app` (run, matrix, gate), stored in `seconds`.
+void add_stall_timeout_option(CLI::App& app, double& seconds);
 
 // Whether SIGINT has arrived in the current InterruptScope. Any thread.
 bool interrupted();

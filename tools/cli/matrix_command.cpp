@@ -164,11 +164,7 @@ Command add_matrix_command(CLI::App& parent) {
       "status 1 when any differs");
   app->add_option("dir", opts->dir, "Scenario directory (or one scenario file)")
       ->capture_default_str();
-  app->add_option("--stall-timeout", opts->stall_timeout_s,
-                  "Seconds a model thread may run without calling the engine before protmc "
-                  "reports it stalled and stops (0: never)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_stall_timeout_option(*app, opts->stall_timeout_s);
   app->add_option("--format", opts->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

@@ -353,11 +353,7 @@ Command add_run_command(CLI::App& parent) {
   CLI::Option* bound = app->add_option("--preemption-bound", opts->preemption_bound,
                                        "dfs only: skip schedules with more preemptions")
                            ->check(CLI::NonNegativeNumber);
-  app->add_option("--stall-timeout", opts->stall_timeout_s,
-                  "Seconds a model thread may run without calling the engine before protmc "
-                  "reports it stalled and stops (0: never)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_stall_timeout_option(*app, opts->stall_timeout_s);
   app->add_flag("--keep-going", opts->keep_going,
                 "Explore everything and count every finding instead of stopping at the first");
   auto trace_dir = std::make_shared<std::string>();
