@@ -106,6 +106,13 @@ TEST_F(ModelFaultCli, AModelLoopingOutsideTheEngineIsReportedStalledAndTheRunEnd
   EXPECT_NE(run.err.find("protmc run: two-faults-one-bo[test-stalls]: stalled: model thread"),
             std::string::npos)
       << run.err;
+
+  // A negative timeout is a usage error naming the option; nothing runs.
+  const protmc_test::RunResult bad =
+      run_protmc("run '" + kTwoFaults + "' --stall-timeout -1", "negative");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--stall-timeout"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.out, "");
 }
 
 TEST_F(ModelFaultCli, AGateOverAStalledModelSaysWhereAndEndsIncomplete) {
