@@ -1,6 +1,8 @@
 // Exploration speed on the validation programs (checker/programs): each
 // benchmark explores one program exhaustively with dpor per iteration.
 //
+// A dfs run of readers(5) measures the engine without DPOR's analysis.
+//
 // Counters: executions and steps are rates (per second); per_execution is the
 // wall time of one complete execution; traces is executions per exploration.
 #include <benchmark/benchmark.h>
@@ -33,9 +35,9 @@ const std::vector<Size>& sizes() {
   return list;
 }
 
-void explore_program(benchmark::State& state, const Program& program) {
+void explore_program(benchmark::State& state, const Program& program, Strategy strategy) {
   ExploreOptions options;
-  options.strategy = Strategy::kDpor;
+  options.strategy = strategy;
   options.keep_going = true;  // philosophers deadlock; explore everything anyway
   uint64_t executions = 0;
   uint64_t steps = 0;
@@ -72,9 +74,17 @@ int main(int argc, char** argv) {
     Program program = info->make(resolved.values);
     benchmark::RegisterBenchmark(("dpor/" + program.name).c_str(), [program](
                                                                        benchmark::State& state) {
-      explore_program(state, program);
+      explore_program(state, program, Strategy::kDpor);
     })->Unit(benchmark::kMillisecond);
   }
+  // The engine's cost per execution without DPOR's analysis: dfs explores
+  // all (n+1)! orders of readers(5), 720 executions of the same 6 steps.
+  const programs::ProgramInfo* readers = programs::find_program("readers");
+  const Program readers5 = readers->make(programs::resolve_params(*readers, {{"n", 5}}).values);
+  benchmark::RegisterBenchmark(("dfs/" + readers5.name).c_str(), [readers5](
+                                                                     benchmark::State& state) {
+    explore_program(state, readers5, Strategy::kDfs);
+  })->Unit(benchmark::kMillisecond);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

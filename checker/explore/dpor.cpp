@@ -31,7 +31,10 @@ void max_into(uint32_t* __restrict into, const uint32_t* __restrict from, uint32
 void DporPolicy::begin_execution() {
   events_.clear();
   clocks_used_ = 0;
-  thread_clock_.assign(1, Clock{});
+  // Entries from width_ on are zero in every thread clock (so that spawns and
+  // joins touch only width_ entries): clear the prefix the last execution used.
+  for (Clock& clock : thread_clock_) std::fill_n(clock.begin(), width_, 0);
+  if (thread_clock_.empty()) thread_clock_.resize(1, Clock{});
   thread_events_.assign(1, 0);
   for (auto& v : vars_) {
     v.last_write = -1;
@@ -167,7 +170,8 @@ void DporPolicy::on_spawn(uint32_t parent, uint32_t child) {
     thread_clock_.resize(child + 1, Clock{});
     thread_events_.resize(child + 1, 0);
   }
-  thread_clock_[child] = thread_clock_[parent];
+  // The child's entries from width_ on are already zero (begin_execution).
+  std::copy_n(thread_clock_[parent].begin(), width_, thread_clock_[child].begin());
   thread_events_[child] = 0;
   width_ = std::max(width_, child + 1);
 }

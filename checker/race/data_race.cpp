@@ -27,7 +27,11 @@ void DataRaceDetector::reset() {
     l.exclusive_release.fill(0);
     l.shared_release.fill(0);
   }
-  threads_.assign(1, SyncClock{});
+  // Entries at and above thread_count_ are zero in every thread clock (the
+  // invariant that lets spawn and join copy only thread_count_ entries), so
+  // only the prefix the last execution used needs clearing.
+  for (SyncClock& clock : threads_) std::fill_n(clock.begin(), thread_count_, 0);
+  if (threads_.empty()) threads_.resize(1, SyncClock{});
   threads_[0][0] = 1;
   thread_count_ = 1;
 }
@@ -49,8 +53,9 @@ DataRaceDetector::LockState& DataRaceDetector::lock(uint32_t index) {
 void DataRaceDetector::on_spawn(uint32_t parent, uint32_t child) {
   CHECK(child < kMaxThreads);
   if (threads_.size() <= child) threads_.resize(child + 1, SyncClock{});
+  // The child's clock is zero from thread_count_ on (reset's invariant).
+  std::copy_n(threads_[parent].begin(), thread_count_, threads_[child].begin());
   thread_count_ = std::max(thread_count_, child + 1);
-  threads_[child] = threads_[parent];
   threads_[child][child] = 1;
   ++threads_[parent][parent];
 }

@@ -16,8 +16,12 @@ namespace protmc::checker {
 Executor::Executor(Config config) : config_(config) {}
 
 Executor::~Executor() {
-  // A run always unwinds its fibers; nothing is left suspended here.
-  for (const auto& th : threads_) CHECK(th == nullptr || !th->started || th->finished);
+  // A run always unwinds its threads; each slot's fiber is parked between
+  // bodies, owning nothing on its stack, so the stack goes back to the pool.
+  for (const auto& th : threads_) {
+    CHECK(th == nullptr || !th->started || th->finished);
+    if (th != nullptr && th->fiber.has_stack()) stacks_.release(th->fiber.reclaim_parked_stack());
+  }
 }
 
 void Executor::reset() {
@@ -57,7 +61,7 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
   reset();
   policy_ = &policy;
   policy.begin_execution();
-  start_thread("main", program.main);
+  start_thread("main", nullptr, &program.main);
   resume(0);
   start_spawned();
 
@@ -119,20 +123,26 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
   return std::move(outcome_);
 }
 
-uint32_t Executor::start_thread(std::string name, std::function<void(Env&)> body) {
+uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>&& body,
+                                const std::function<void(Env&)>* borrowed) {
   const uint32_t id = thread_count_++;
   CHECK(id < kMaxThreads);
   if (threads_.size() <= id) threads_.push_back(std::make_unique<ThreadState>());
   ThreadState& th = *threads_[id];
   th.executor = this;
   th.id = id;
-  th.name = std::move(name);
+  th.name.assign(name);  // reuses the slot's buffer
   th.body = std::move(body);
+  th.run = borrowed != nullptr ? borrowed : &th.body;
   th.started = true;
   th.finished = false;
+  th.body_returned = false;
   run_state_[id] = may_wait(th.pending) ? RunState::kMayWait : RunState::kReady;
-  th.fiber.start(stacks_.acquire(), &Executor::thread_entry, &th);
-  if (config_.probe != nullptr) th.published_name = interned_names_.insert(th.name).first->c_str();
+  if (!th.fiber.has_stack()) th.fiber.start(stacks_.acquire(), &Executor::thread_entry, &th);
+  // A slot usually runs a thread of the same name in every execution: intern
+  // only when it changes.
+  if (config_.probe != nullptr && (th.published_name == nullptr || th.name != th.published_name))
+    th.published_name = interned_names_.insert(th.name).first->c_str();
   if (config_.recording) trace_.thread_names.push_back(th.name);
   return id;
 }
@@ -152,35 +162,42 @@ struct ModelCheckFailure {
 
 }  // namespace
 
-void Executor::thread_entry(Fiber& /*fiber*/, void* arg) {
+void Executor::thread_entry(Fiber& fiber, void* arg) {
   auto* th = static_cast<ThreadState*>(arg);
-  Executor& ex = *th->executor;
+  while (true) {
+    th->executor->run_body(*th);
+    th->body_returned = true;
+    fiber.suspend();  // parked here until the slot's next thread starts
+  }
+}
+
+void Executor::run_body(ThreadState& th) {
   set_check_failure_handler(&throw_model_check_failure);
   try {
-    th->body(ex);
+    (*th.run)(*this);
   } catch (const Unwind&) {
     // The execution ended while this thread was suspended.
   } catch (const ModelCheckFailure& failure) {
-    ex.record_finding(Finding{kInternalError,
-                              "thread " + th->name + " failed " + failure.description,
-                              InternalError{},
-                              {},
-                              {}});
+    record_finding(Finding{kInternalError,
+                           "thread " + th.name + " failed " + failure.description,
+                           InternalError{},
+                           {},
+                           {}});
   } catch (const std::exception& e) {
-    ex.record_finding(Finding{kInternalError,
-                              "thread " + th->name + " threw an exception: " + e.what(),
-                              InternalError{},
-                              {},
-                              {}});
+    record_finding(Finding{kInternalError,
+                           "thread " + th.name + " threw an exception: " + e.what(),
+                           InternalError{},
+                           {},
+                           {}});
   } catch (...) {
-    ex.record_finding(Finding{kInternalError,
-                              "thread " + th->name + " threw a non-standard exception",
-                              InternalError{},
-                              {},
-                              {}});
+    record_finding(Finding{kInternalError,
+                           "thread " + th.name + " threw a non-standard exception",
+                           InternalError{},
+                           {},
+                           {}});
   }
   set_check_failure_handler(nullptr);
-  th->held.clear();
+  th.held.clear();
 }
 
 void Executor::resume(uint32_t thread) {
@@ -197,12 +214,11 @@ void Executor::resume(uint32_t thread) {
   }
   th.fiber.resume();
   set_check_failure_handler(nullptr);  // the model thread's handler ends at its switch
-  if (th.fiber.finished()) {
+  if (th.body_returned) {
     th.finished = true;
     ready_joiners_.insert(ready_joiners_.end(), th.joiners.begin(), th.joiners.end());
     th.joiners.clear();
     run_state_[thread] = RunState::kFinished;
-    stacks_.release(th.fiber.take_stack());
   }
   current_ = previous;
 }
@@ -387,7 +403,7 @@ ThreadId Executor::spawn(std::string_view name, std::function<void(Env&)> body) 
     announce(YieldOp{});  // the execution has stopped; this unwinds the thread
     return ThreadId{0};
   }
-  const uint32_t child = start_thread(std::string(name), std::move(body));
+  const uint32_t child = start_thread(name, std::move(body), nullptr);
   if (config_.detectors.data_races) races_.on_spawn(parent, child);
   policy_->on_spawn(parent, child);
   to_start_.push_back(child);

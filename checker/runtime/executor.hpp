@@ -133,13 +133,18 @@ class Executor final : public Env {
     uint32_t id = 0;
     std::string name;
     const char* published_name = nullptr;  // interned name, while a probe is set
+    // Started once, on this slot's first thread, and kept: between threads it
+    // parks in thread_entry's loop, so a thread start is a resume, not a
+    // fresh stack and context.
     Fiber fiber;
     bool started = false;
     bool finished = false;
+    bool body_returned = false;  // set by thread_entry when the body has returned
     Operation pending;
     uint64_t result = 0;
     uint64_t cas_observed = 0;
     std::function<void(Env&)> body;
+    const std::function<void(Env&)>* run = nullptr;  // &body, or main's borrowed body
     // Recording: "spawned X" / "joined X" since its last event, for notes on
     // its next one.
     std::vector<std::string> pending_notes;
@@ -175,9 +180,15 @@ class Executor final : public Env {
   enum class RunState : uint8_t { kReady, kMayWait, kFinished };
   struct Unwind {};  // thrown inside a fiber to unwind it at the end of an execution
 
+  // A slot's fiber: runs each thread body given to the slot, parking in
+  // between (see ThreadState::fiber).
   static void thread_entry(Fiber& fiber, void* arg);
+  void run_body(ThreadState& th);
   void reset();
-  uint32_t start_thread(std::string name, std::function<void(Env&)> body);
+  // `borrowed`, when set, is run instead of `body` and must outlive the
+  // execution (main's body is the Program's, not copied per execution).
+  uint32_t start_thread(std::string_view name, std::function<void(Env&)>&& body,
+                        const std::function<void(Env&)>* borrowed);
   void resume(uint32_t thread);
   // Runs every thread in to_start_ (and the ones they spawn) to its first
   // announcement.
