@@ -20,7 +20,7 @@ Executor::~Executor() {
   // bodies, owning nothing on its stack, so the stack goes back to the pool.
   for (const auto& th : threads_) {
     CHECK(th == nullptr || !th->started || th->finished);
-    if (th != nullptr && th->fiber.has_stack()) stacks_.release(th->fiber.reclaim_parked_stack());
+    if (th != nullptr && th->strand.has_stack()) stacks_.release(th->strand.reclaim_parked_stack());
   }
 }
 
@@ -41,12 +41,16 @@ void Executor::reset() {
   }
   thread_count_ = 0;
   current_ = 0;
+  scheduler_current_ = 0;
+  running_ = kHost;
   vars_.clear();
   locks_.clear();
   invariants_.clear();
   races_.reset();
   to_start_.clear();
   ready_joiners_.clear();
+  to_start_head_ = 0;
+  joiners_head_ = 0;
   stop_ = false;
   unwinding_ = false;
   step_ = 0;
@@ -55,72 +59,6 @@ void Executor::reset() {
   keys_.clear();
   final_values_.clear();
   trace_ = Trace{};
-}
-
-ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy) {
-  reset();
-  policy_ = &policy;
-  policy.begin_execution();
-  start_thread("main", nullptr, &program.main);
-  resume(0);
-  start_spawned();
-
-  while (true) {
-    if (!ready_joiners_.empty()) resume_joiners();
-    if (stop_) {
-      outcome_.end = ExecutionEnd::kStopped;
-      break;
-    }
-    enabled_.clear();
-    bool all_finished = true;
-    const uint32_t count = thread_count_;  // threads below it are all started
-    for (uint32_t t = 0; t < count; ++t) {
-      const RunState state = run_state_[t];
-      if (state == RunState::kFinished) continue;
-      all_finished = false;
-      if (state == RunState::kReady || pending_enabled(*threads_[t])) enabled_.push_back(t);
-    }
-    if (enabled_.empty()) {
-      if (all_finished) {
-        outcome_.end = ExecutionEnd::kFinished;
-        check_invariants();
-      } else {
-        outcome_.end = ExecutionEnd::kDeadlock;
-        end_deadlocked(policy);
-      }
-      break;
-    }
-    if (step_ >= config_.max_steps) {
-      outcome_.end = ExecutionEnd::kStepBound;
-      // A thread that was still spinning when the bound hit is most likely livelocked.
-      constexpr uint32_t kRecentSteps = 32;
-      for (uint32_t t : enabled_) {
-        const uint32_t last = threads_[t]->last_spin;
-        if (last != UINT32_MAX && step_ - last <= kRecentSteps) {
-          record_finding(Finding{kLivelock,
-                                 "likely livelock: thread " + threads_[t]->name +
-                                     " is still retrying (cpu_relax) after " +
-                                     std::to_string(step_) + " steps",
-                                 Livelock{t},
-                                 {},
-                                 {}});
-          break;
-        }
-      }
-      break;
-    }
-    const std::optional<Decision> decision = policy.pick(SchedulingPoint{step_, enabled_, this});
-    if (!decision) {
-      outcome_.end = ExecutionEnd::kSleepBlocked;
-      break;
-    }
-    perform(*decision, policy);
-  }
-  outcome_.steps = step_;
-  final_values_.reserve(vars_.size());
-  for (const VarState& v : vars_) final_values_.push_back(v.value);
-  unwind_all();
-  return std::move(outcome_);
 }
 
 uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>&& body,
@@ -136,115 +74,14 @@ uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>
   th.run = borrowed != nullptr ? borrowed : &th.body;
   th.started = true;
   th.finished = false;
-  th.body_returned = false;
   run_state_[id] = may_wait(th.pending) ? RunState::kMayWait : RunState::kReady;
-  if (!th.fiber.has_stack()) th.fiber.start(stacks_.acquire(), &Executor::thread_entry, &th);
+  if (!th.strand.has_stack()) th.strand.start(stacks_.acquire(), &Executor::thread_entry, &th);
   // A slot usually runs a thread of the same name in every execution: intern
   // only when it changes.
   if (config_.probe != nullptr && (th.published_name == nullptr || th.name != th.published_name))
     th.published_name = interned_names_.insert(th.name).first->c_str();
   if (config_.recording) trace_.thread_names.push_back(th.name);
   return id;
-}
-
-namespace {
-
-// Thrown by a CHECK that fails while model code runs (see check.hpp); caught
-// where the model code was entered and turned into an internal-error finding.
-struct ModelCheckFailure {
-  std::string description;
-};
-
-[[noreturn]] void throw_model_check_failure(const char* file, int line, const char* condition,
-                                            std::string_view message) {
-  throw ModelCheckFailure{describe_check_failure(file, line, condition, message)};
-}
-
-}  // namespace
-
-void Executor::thread_entry(Fiber& fiber, void* arg) {
-  auto* th = static_cast<ThreadState*>(arg);
-  while (true) {
-    th->executor->run_body(*th);
-    th->body_returned = true;
-    fiber.suspend();  // parked here until the slot's next thread starts
-  }
-}
-
-void Executor::run_body(ThreadState& th) {
-  set_check_failure_handler(&throw_model_check_failure);
-  try {
-    (*th.run)(*this);
-  } catch (const Unwind&) {
-    // The execution ended while this thread was suspended.
-  } catch (const ModelCheckFailure& failure) {
-    record_finding(Finding{kInternalError,
-                           "thread " + th.name + " failed " + failure.description,
-                           InternalError{},
-                           {},
-                           {}});
-  } catch (const std::exception& e) {
-    record_finding(Finding{kInternalError,
-                           "thread " + th.name + " threw an exception: " + e.what(),
-                           InternalError{},
-                           {},
-                           {}});
-  } catch (...) {
-    record_finding(Finding{kInternalError,
-                           "thread " + th.name + " threw a non-standard exception",
-                           InternalError{},
-                           {},
-                           {}});
-  }
-  set_check_failure_handler(nullptr);
-  th.held.clear();
-}
-
-void Executor::resume(uint32_t thread) {
-  const uint32_t previous = current_;
-  current_ = thread;
-  ThreadState& th = *threads_[thread];
-  if (ProgressProbe* probe = config_.probe; probe != nullptr) {
-    probe->thread.store(thread, std::memory_order_relaxed);
-    probe->thread_name.store(th.published_name, std::memory_order_relaxed);
-    probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
-                          std::memory_order_relaxed);
-    probe->step.store(step_, std::memory_order_relaxed);
-    probe->beat();
-  }
-  th.fiber.resume();
-  set_check_failure_handler(nullptr);  // the model thread's handler ends at its switch
-  if (th.body_returned) {
-    th.finished = true;
-    ready_joiners_.insert(ready_joiners_.end(), th.joiners.begin(), th.joiners.end());
-    th.joiners.clear();
-    run_state_[thread] = RunState::kFinished;
-  }
-  current_ = previous;
-}
-
-void Executor::announce(Operation op) {
-  if (unwinding_) {
-    // Destructors running during unwinding may still call into the Env.
-    if (std::uncaught_exceptions() > 0) return;
-    throw Unwind{};
-  }
-  ThreadState& th = current();
-  th.pending = op;
-  run_state_[current_] = may_wait(op) ? RunState::kMayWait : RunState::kReady;
-  th.fiber.suspend();
-  set_check_failure_handler(&throw_model_check_failure);
-  if (unwinding_ && std::uncaught_exceptions() == 0) throw Unwind{};
-}
-
-void Executor::unwind_all() {
-  unwinding_ = true;
-  for (uint32_t t = 0; t < thread_count_; ++t) {
-    ThreadState& th = *threads_[t];
-    if (th.started && !th.finished) resume(t);
-    CHECK_MSG(th.finished, "a model thread did not unwind");
-  }
-  unwinding_ = false;
 }
 
 bool Executor::is_enabled(uint32_t thread) const {
@@ -411,19 +248,6 @@ ThreadId Executor::spawn(std::string_view name, std::function<void(Env&)> body) 
   return ThreadId{child};
 }
 
-void Executor::start_spawned() {
-  for (size_t i = 0; i < to_start_.size(); ++i) resume(to_start_[i]);  // may append
-  to_start_.clear();
-}
-
-void Executor::resume_joiners() {
-  for (size_t i = 0; i < ready_joiners_.size() && !stop_; ++i) {  // may append
-    resume(ready_joiners_[i]);  // its join() goes on past the wait
-    start_spawned();
-  }
-  ready_joiners_.clear();
-}
-
 void Executor::join(ThreadId thread) {
   if (unwinding_) {
     if (std::uncaught_exceptions() == 0) throw Unwind{};
@@ -488,32 +312,6 @@ void Executor::record_finding(Finding finding) {
   }
   outcome_.findings.push_back(std::move(finding));
   if (fatal) stop_ = true;
-}
-
-void Executor::check_invariants() {
-  // Invariants are model code run by the scheduler: a CHECK or an exception
-  // in one is an internal-error finding, as in a model thread.
-  const CheckFailureHandler outer = set_check_failure_handler(&throw_model_check_failure);
-  std::optional<Finding> finding;
-  try {
-    for (const auto& [property, invariant] : invariants_) {
-      if (std::optional<std::string> message = invariant(*this)) {
-        finding = Finding{property, std::move(*message), AssertionFailure{}, {}, {}};
-        break;
-      }
-    }
-  } catch (const ModelCheckFailure& failure) {
-    finding = Finding{
-        kInternalError, "an invariant failed " + failure.description, InternalError{}, {}, {}};
-  } catch (const std::exception& e) {
-    finding = Finding{kInternalError,
-                      std::string("an invariant threw an exception: ") + e.what(),
-                      InternalError{},
-                      {},
-                      {}};
-  }
-  set_check_failure_handler(outer);
-  if (finding) record_finding(std::move(*finding));
 }
 
 }  // namespace protmc::checker

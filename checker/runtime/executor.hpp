@@ -1,13 +1,16 @@
 // One execution of a program under a scheduling policy: the native backend of Env.
 //
-// The executor runs every model thread as a Fiber. A thread announces its next
-// visible operation and suspends; the executor asks the policy which enabled
-// thread goes next, performs that thread's operation itself (so the effect
-// happens exactly at the chosen point), reports the step to the policy and the
-// detectors, and resumes the thread until its next announcement. Between two
-// announcements a thread runs alone, so its local computation is atomic.
+// The executor runs every model thread as a Strand (strand.hpp). A thread
+// announces its next visible operation and runs the scheduler on its own
+// stack (schedule.cpp): the scheduler asks the policy which enabled thread
+// goes next, performs that thread's operation itself (so the effect happens
+// exactly at the chosen point), reports the step to the policy and the
+// detectors, and switches to that thread, which runs until its next
+// announcement (no switch at all when it is the announcing thread). Between
+// two announcements a thread runs alone, so its local computation is atomic.
 //
-// Faults in model code: while a model thread's fiber or an invariant runs,
+// Faults in model code: while a model thread or an invariant runs (not the
+// scheduler, even on a model thread's stack),
 // the executor installs a CHECK failure handler (check.hpp), so that a failed
 // CHECK throws instead of aborting; it and any C++ exception the model throws
 // become an internal-error finding of the execution, which then stops.
@@ -21,11 +24,11 @@
 // strategy: a spawn or join depends only on the other thread's events, which
 // all come after the spawn and before the join, so moving either to any
 // point between its thread's neighbouring events gives an equivalent
-// execution; and each removes a scheduling point (two fiber switches, the
+// execution; and each removes a scheduling point (a strand switch, the
 // enabled scan, the policy's decision).
 //
 // An Executor is reused for every execution of an exploration: its buffers,
-// thread records and fiber stacks are recycled, so steady-state executions do
+// thread records and strands (with their stacks) are recycled, so steady-state executions do
 // not allocate (apart from what the model itself allocates).
 #pragma once
 
@@ -45,6 +48,7 @@
 #include "checker/runtime/operation.hpp"
 #include "checker/runtime/policy.hpp"
 #include "checker/runtime/progress_probe.hpp"
+#include "checker/runtime/strand.hpp"
 #include "checker/trace/finding.hpp"
 #include "checker/trace/schedule.hpp"
 #include "checker/trace/trace.hpp"
@@ -134,12 +138,11 @@ class Executor final : public Env {
     std::string name;
     const char* published_name = nullptr;  // interned name, while a probe is set
     // Started once, on this slot's first thread, and kept: between threads it
-    // parks in thread_entry's loop, so a thread start is a resume, not a
+    // parks in thread_entry's loop, so a thread start is a switch, not a
     // fresh stack and context.
-    Fiber fiber;
+    Strand strand;
     bool started = false;
     bool finished = false;
-    bool body_returned = false;  // set by thread_entry when the body has returned
     Operation pending;
     uint64_t result = 0;
     uint64_t cas_observed = 0;
@@ -180,26 +183,34 @@ class Executor final : public Env {
   enum class RunState : uint8_t { kReady, kMayWait, kFinished };
   struct Unwind {};  // thrown inside a fiber to unwind it at the end of an execution
 
-  // A slot's fiber: runs each thread body given to the slot, parking in
-  // between (see ThreadState::fiber).
-  static void thread_entry(Fiber& fiber, void* arg);
+  static constexpr uint32_t kHost = UINT32_MAX;  // running_: run()'s own stack
+
+  // A slot's strand: runs each thread body given to the slot, parking in
+  // between (see ThreadState::strand).
+  static void thread_entry(Strand& strand, void* arg);
   void run_body(ThreadState& th);
+  // A thread's body has returned: its joiners may go on.
+  void end_thread(ThreadState& th);
+  // The scheduler, on the running strand's stack (schedule.cpp): decides who
+  // runs next and switches there, or returns when it is the running thread.
+  // Returns when some strand switches back to this one.
+  void dispatch();
+  // The thread to run next (kHost: the execution has ended), performing
+  // steps as it goes: the scheduling loop between two handovers.
+  uint32_t next_to_run();
+  void switch_to(uint32_t next);
+  void report_livelock();
   void reset();
   // `borrowed`, when set, is run instead of `body` and must outlive the
   // execution (main's body is the Program's, not copied per execution).
   uint32_t start_thread(std::string_view name, std::function<void(Env&)>&& body,
                         const std::function<void(Env&)>* borrowed);
-  void resume(uint32_t thread);
-  // Runs every thread in to_start_ (and the ones they spawn) to its first
-  // announcement.
-  void start_spawned();
-  // Resumes every thread in ready_joiners_ (their join() returns; not a
-  // step), until none is left: a resumed thread may end and release more.
-  void resume_joiners();
   void announce(Operation op);
   // is_enabled for a started, unfinished thread: whether its pending operation can go.
   [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
-  void perform(const Decision& decision, SchedulingPolicy& policy);
+  // Performs the chosen step; true when its thread must now run on (false:
+  // a fatal finding stopped the execution, or a down_write queued).
+  bool perform(const Decision& decision, SchedulingPolicy& policy);
   uint64_t perform_lock_op(ThreadState& th, const Operation& op, bool& stop);
   void acquire(ThreadState& th, LockId lock, LockMode mode);
   void end_deadlocked(SchedulingPolicy& policy);
@@ -217,7 +228,10 @@ class Executor final : public Env {
   StackPool stacks_;
   std::vector<std::unique_ptr<ThreadState>> threads_;  // stable addresses for fibers
   uint32_t thread_count_ = 0;
-  uint32_t current_ = 0;
+  uint32_t current_ = 0;            // the thread that is running or whose step is performed
+  uint32_t running_ = kHost;        // whose stack the executor is on
+  uint32_t scheduler_current_ = 0;  // current_ in scheduler code: the last stepped thread
+  Strand host_;
   std::array<RunState, kMaxThreads> run_state_{};  // valid below thread_count_
   std::vector<VarState> vars_;
   std::vector<LockState> locks_;
@@ -227,6 +241,8 @@ class Executor final : public Env {
   // Threads spawned but not yet run to their first announcement; the
   // scheduler runs them (start_spawned) before its next decision.
   std::vector<uint32_t> to_start_;
+  std::size_t to_start_head_ = 0;  // to_start_ and ready_joiners_ are FIFOs
+  std::size_t joiners_head_ = 0;
   // Threads whose join() target has ended, in the order the targets ended.
   std::vector<uint32_t> ready_joiners_;
   DataRaceDetector races_;

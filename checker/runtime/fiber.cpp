@@ -146,11 +146,4 @@ Stack Fiber::take_stack() {
   return std::move(stack_);
 }
 
-Stack Fiber::reclaim_parked_stack() {
-  CHECK(!finished_ && stack_.valid());
-  context_ = nullptr;
-  caller_ = nullptr;
-  return std::move(stack_);
-}
-
 }  // namespace protmc::checker

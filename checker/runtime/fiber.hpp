@@ -82,13 +82,6 @@ class Fiber {
   [[nodiscard]] bool finished() const { return finished_; }
   // Takes the stack back after the fiber finished (for the pool).
   Stack take_stack();
-  // Takes the stack of a fiber that is suspended for good, without unwinding
-  // it: only for an entry function that parks (suspends forever) at a point
-  // where none of its frames owns anything, such as a loop that waits for
-  // work between runs. The fiber must be started again before it resumes.
-  Stack reclaim_parked_stack();
-  // Whether start() gave the fiber a stack it still holds.
-  [[nodiscard]] bool has_stack() const { return stack_.valid(); }
 
  private:
   static void trampoline(boost::context::detail::transfer_t transfer);

@@ -100,11 +100,11 @@ std::string Executor::describe_path(const ThreadState& th, uint32_t lock) const 
   return path;
 }
 
-void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
+bool Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
   const uint32_t t = decision.thread;
   CHECK(t < thread_count_ && is_enabled(t));
   ThreadState& th = *threads_[t];
-  current_ = t;
+  current_ = scheduler_current_ = t;
   const uint32_t step = step_;
   uint64_t key = make_key(t, KeyKind::kLocal, 0);
   uint64_t shown_value = 0;
@@ -256,8 +256,7 @@ void Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
         Finding{kDataRace, std::move(message), std::move(detail), {race->other_step, step}, {}});
   }
   if (wrote_watched && !stop_) check_invariants();
-  if (!stop_ && !queued) resume(t);  // a queued writer stays at its down_write
-  start_spawned();
+  return !stop_ && !queued;  // a queued writer stays at its down_write
 }
 
 std::string Executor::lock_display(uint32_t lock) const {

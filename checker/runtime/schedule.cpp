@@ -1,0 +1,261 @@
+// The executor's scheduler and thread lifecycle.
+//
+// The scheduler has no stack of its own. A model thread that announces an
+// operation (or ends) runs the scheduler on its own stack (dispatch): the
+// scheduler starts spawned threads, lets joiners go on, picks and performs
+// the next step, and switches straight to the thread that must run next, or
+// returns at once when that is the announcing thread itself. When the
+// execution is over it switches back to the host (run()'s stack). One
+// handover is one strand switch instead of two (thread -> scheduler ->
+// thread), which halves the switches of an execution and the mispredicted
+// returns after each.
+//
+// Order of work at every scheduling point, as run() always did it: threads
+// spawned since (each runs to its first announcement, in spawn order), then
+// threads whose join() target has ended (unless a fatal finding stopped the
+// execution), then the next step.
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "checker/runtime/executor.hpp"
+#include "checker/support/check.hpp"
+
+namespace protmc::checker {
+
+namespace {
+
+// Thrown by a CHECK that fails while model code runs (see check.hpp); caught
+// where the model code was entered and turned into an internal-error finding.
+struct ModelCheckFailure {
+  std::string description;
+};
+
+[[noreturn]] void throw_model_check_failure(const char* file, int line, const char* condition,
+                                            std::string_view message) {
+  throw ModelCheckFailure{describe_check_failure(file, line, condition, message)};
+}
+
+}  // namespace
+
+ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy) {
+  reset();
+  policy_ = &policy;
+  policy.begin_execution();
+  start_thread("main", nullptr, &program.main);
+  to_start_.push_back(0);
+  dispatch();  // on the host: returns once the execution has ended
+  outcome_.steps = step_;
+  final_values_.reserve(vars_.size());
+  for (const VarState& v : vars_) final_values_.push_back(v.value);
+  unwind_all();
+  return std::move(outcome_);
+}
+
+void Executor::dispatch() {
+  uint32_t next = kHost;
+  if (!unwinding_) {
+    try {
+      next = next_to_run();
+    } catch (const std::exception& e) {
+      // Scheduler code (policy, detectors) is not model code: its failures
+      // are internal bugs, whatever stack it happens to run on.
+      CHECK_MSG(false, std::string("the scheduler threw an exception: ") + e.what());
+    }
+  }
+  if (next == running_) {
+    if (next != kHost) current_ = next;
+    return;
+  }
+  switch_to(next);
+}
+
+void Executor::switch_to(uint32_t next) {
+  Strand& from = running_ == kHost ? host_ : threads_[running_]->strand;
+  running_ = next;
+  if (next == kHost) {
+    current_ = scheduler_current_;
+    Strand::switch_to(from, host_);
+    return;
+  }
+  current_ = next;
+  ThreadState& th = *threads_[next];
+  if (ProgressProbe* probe = config_.probe; probe != nullptr) {
+    probe->thread.store(next, std::memory_order_relaxed);
+    probe->thread_name.store(th.published_name, std::memory_order_relaxed);
+    probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
+                          std::memory_order_relaxed);
+    probe->step.store(step_, std::memory_order_relaxed);
+    probe->beat();
+  }
+  Strand::switch_to(from, th.strand);
+  // Back on `from`'s stack: whoever switched here set running_ and current_.
+}
+
+uint32_t Executor::next_to_run() {
+  current_ = scheduler_current_;
+  while (true) {
+    if (to_start_head_ < to_start_.size()) return to_start_[to_start_head_++];
+    to_start_.clear();
+    to_start_head_ = 0;
+    if (!stop_ && joiners_head_ < ready_joiners_.size()) return ready_joiners_[joiners_head_++];
+    ready_joiners_.clear();
+    joiners_head_ = 0;
+    if (stop_) {
+      outcome_.end = ExecutionEnd::kStopped;
+      return kHost;
+    }
+    enabled_.clear();
+    bool all_finished = true;
+    const uint32_t count = thread_count_;  // threads below it are all started
+    for (uint32_t t = 0; t < count; ++t) {
+      const RunState state = run_state_[t];
+      if (state == RunState::kFinished) continue;
+      all_finished = false;
+      if (state == RunState::kReady || pending_enabled(*threads_[t])) enabled_.push_back(t);
+    }
+    if (enabled_.empty()) {
+      if (all_finished) {
+        outcome_.end = ExecutionEnd::kFinished;
+        check_invariants();
+      } else {
+        outcome_.end = ExecutionEnd::kDeadlock;
+        end_deadlocked(*policy_);
+      }
+      return kHost;
+    }
+    if (step_ >= config_.max_steps) {
+      outcome_.end = ExecutionEnd::kStepBound;
+      report_livelock();
+      return kHost;
+    }
+    const std::optional<Decision> decision = policy_->pick(SchedulingPoint{step_, enabled_, this});
+    if (!decision) {
+      outcome_.end = ExecutionEnd::kSleepBlocked;
+      return kHost;
+    }
+    if (perform(*decision, *policy_)) return decision->thread;
+  }
+}
+
+void Executor::report_livelock() {
+  // A thread that was still spinning when the bound hit is most likely livelocked.
+  constexpr uint32_t kRecentSteps = 32;
+  for (uint32_t t : enabled_) {
+    const uint32_t last = threads_[t]->last_spin;
+    if (last != UINT32_MAX && step_ - last <= kRecentSteps) {
+      record_finding(Finding{kLivelock,
+                             "likely livelock: thread " + threads_[t]->name +
+                                 " is still retrying (cpu_relax) after " + std::to_string(step_) +
+                                 " steps",
+                             Livelock{t},
+                             {},
+                             {}});
+      return;
+    }
+  }
+}
+
+void Executor::thread_entry(Strand& /*strand*/, void* arg) {
+  auto* th = static_cast<ThreadState*>(arg);
+  Executor& ex = *th->executor;
+  while (true) {
+    ex.run_body(*th);
+    ex.end_thread(*th);
+    ex.dispatch();  // parked here until the slot's next thread starts
+    CHECK_MSG(th->started && !th->finished, "a parked thread slot was resumed");
+  }
+}
+
+void Executor::run_body(ThreadState& th) {
+  set_check_failure_handler(&throw_model_check_failure);
+  try {
+    (*th.run)(*this);
+  } catch (const Unwind&) {
+    // The execution ended while this thread was suspended.
+  } catch (const ModelCheckFailure& failure) {
+    record_finding(Finding{kInternalError,
+                           "thread " + th.name + " failed " + failure.description,
+                           InternalError{},
+                           {},
+                           {}});
+  } catch (const std::exception& e) {
+    record_finding(Finding{kInternalError,
+                           "thread " + th.name + " threw an exception: " + e.what(),
+                           InternalError{},
+                           {},
+                           {}});
+  } catch (...) {
+    record_finding(Finding{kInternalError,
+                           "thread " + th.name + " threw a non-standard exception",
+                           InternalError{},
+                           {},
+                           {}});
+  }
+  set_check_failure_handler(nullptr);
+  th.held.clear();
+}
+
+void Executor::end_thread(ThreadState& th) {
+  th.finished = true;
+  ready_joiners_.insert(ready_joiners_.end(), th.joiners.begin(), th.joiners.end());
+  th.joiners.clear();
+  run_state_[th.id] = RunState::kFinished;
+}
+
+void Executor::announce(Operation op) {
+  if (unwinding_) {
+    // Destructors running during unwinding may still call into the Env.
+    if (std::uncaught_exceptions() > 0) return;
+    throw Unwind{};
+  }
+  ThreadState& th = current();
+  th.pending = op;
+  run_state_[current_] = may_wait(op) ? RunState::kMayWait : RunState::kReady;
+  set_check_failure_handler(nullptr);  // the scheduler is not model code
+  dispatch();
+  set_check_failure_handler(&throw_model_check_failure);
+  if (unwinding_ && std::uncaught_exceptions() == 0) throw Unwind{};
+}
+
+void Executor::unwind_all() {
+  // On the host: each unfinished thread is switched to, throws Unwind from
+  // its pending announcement, ends, and (unwinding_) switches back here.
+  unwinding_ = true;
+  for (uint32_t t = 0; t < thread_count_; ++t) {
+    ThreadState& th = *threads_[t];
+    if (th.started && !th.finished) switch_to(t);
+    CHECK_MSG(th.finished, "a model thread did not unwind");
+  }
+  unwinding_ = false;
+}
+
+void Executor::check_invariants() {
+  // Invariants are model code run by the scheduler: a CHECK or an exception
+  // in one is an internal-error finding, as in a model thread.
+  const CheckFailureHandler outer = set_check_failure_handler(&throw_model_check_failure);
+  std::optional<Finding> finding;
+  try {
+    for (const auto& [property, invariant] : invariants_) {
+      if (std::optional<std::string> message = invariant(*this)) {
+        finding = Finding{property, std::move(*message), AssertionFailure{}, {}, {}};
+        break;
+      }
+    }
+  } catch (const ModelCheckFailure& failure) {
+    finding = Finding{
+        kInternalError, "an invariant failed " + failure.description, InternalError{}, {}, {}};
+  } catch (const std::exception& e) {
+    finding = Finding{kInternalError,
+                      std::string("an invariant threw an exception: ") + e.what(),
+                      InternalError{},
+                      {},
+                      {}};
+  }
+  set_check_failure_handler(outer);
+  if (finding) record_finding(std::move(*finding));
+}
+
+}  // namespace protmc::checker
