@@ -40,6 +40,8 @@ void Executor::reset() {
     th.queued = false;
   }
   thread_count_ = 0;
+  ready_mask_ = 0;
+  may_wait_mask_ = 0;
   current_ = 0;
   scheduler_current_ = 0;
   running_ = kHost;
@@ -70,16 +72,16 @@ uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>
   th.executor = this;
   th.id = id;
   th.name.assign(name);  // reuses the slot's buffer
-  th.body = std::move(body);
+  th.body.swap(body);    // the slot's old body (empty since reset) goes to the caller
   th.run = borrowed != nullptr ? borrowed : &th.body;
   th.started = true;
   th.finished = false;
-  run_state_[id] = may_wait(th.pending) ? RunState::kMayWait : RunState::kReady;
+  set_run_state(id, false);  // runnable; it announces before the next scan
   if (!th.strand.has_stack()) th.strand.start(stacks_.acquire(), &Executor::thread_entry, &th);
   // A slot usually runs a thread of the same name in every execution: intern
   // only when it changes.
-  if (config_.probe != nullptr && (th.published_name == nullptr || th.name != th.published_name))
-    th.published_name = interned_names_.insert(th.name).first->c_str();
+  if (config_.probe != nullptr && (th.interned_name == nullptr || th.name != *th.interned_name))
+    th.interned_name = &*interned_names_.insert(th.name).first;
   if (config_.recording) trace_.thread_names.push_back(th.name);
   return id;
 }

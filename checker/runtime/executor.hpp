@@ -136,7 +136,7 @@ class Executor final : public Env {
     Executor* executor = nullptr;
     uint32_t id = 0;
     std::string name;
-    const char* published_name = nullptr;  // interned name, while a probe is set
+    const std::string* interned_name = nullptr;  // in interned_names_, while a probe is set
     // Started once, on this slot's first thread, and kept: between threads it
     // parks in thread_entry's loop, so a thread start is a switch, not a
     // fresh stack and context.
@@ -176,11 +176,6 @@ class Executor final : public Env {
     }
     [[nodiscard]] bool exclusive_available() const { return holder < 0 && readers == 0; }
   };
-  // A started thread's state for the enabled scan, kept next to each other
-  // so that the scan at every step reads one byte per thread: finished, or
-  // pending an operation that is always enabled, or one that may wait (a
-  // lock acquisition or a join, which is_enabled then checks).
-  enum class RunState : uint8_t { kReady, kMayWait, kFinished };
   struct Unwind {};  // thrown inside a fiber to unwind it at the end of an execution
 
   static constexpr uint32_t kHost = UINT32_MAX;  // running_: run()'s own stack
@@ -223,6 +218,11 @@ class Executor final : public Env {
   [[nodiscard]] std::string lock_display(uint32_t lock) const;
   [[nodiscard]] std::string var_display(uint32_t var) const;
   ThreadState& current() { return *threads_[current_]; }
+  void set_run_state(uint32_t thread, bool waits) {
+    const uint32_t bit = 1U << thread;
+    ready_mask_ = waits ? ready_mask_ & ~bit : ready_mask_ | bit;
+    may_wait_mask_ = waits ? may_wait_mask_ | bit : may_wait_mask_ & ~bit;
+  }
 
   Config config_;
   StackPool stacks_;
@@ -232,11 +232,18 @@ class Executor final : public Env {
   uint32_t running_ = kHost;        // whose stack the executor is on
   uint32_t scheduler_current_ = 0;  // current_ in scheduler code: the last stepped thread
   Strand host_;
-  std::array<RunState, kMaxThreads> run_state_{};  // valid below thread_count_
+  // The started, unfinished threads for the enabled scan, as bit masks (bit t
+  // for thread t), kept up to date at announce and at a thread's end: those
+  // whose pending operation is always enabled, and those whose operation may
+  // have to wait (a lock acquisition or a join, which is_enabled then checks).
+  // The scan at every step reads two words instead of every thread.
+  uint32_t ready_mask_ = 0;
+  uint32_t may_wait_mask_ = 0;
   std::vector<VarState> vars_;
   std::vector<LockState> locks_;
   std::vector<std::pair<std::string, Invariant>> invariants_;
-  std::vector<uint32_t> enabled_;
+  std::array<uint32_t, kMaxThreads> enabled_{};  // the enabled threads at the scheduling point
+  uint32_t enabled_count_ = 0;
   SchedulingPolicy* policy_ = nullptr;  // of the running execution
   // Threads spawned but not yet run to their first announcement; the
   // scheduler runs them (start_spawned) before its next decision.

@@ -14,6 +14,7 @@
 // spawned since (each runs to its first announcement, in spawn order), then
 // threads whose join() target has ended (unless a fatal finding stopped the
 // execution), then the next step.
+#include <bit>
 #include <exception>
 #include <optional>
 #include <string>
@@ -84,7 +85,7 @@ void Executor::switch_to(uint32_t next) {
   ThreadState& th = *threads_[next];
   if (ProgressProbe* probe = config_.probe; probe != nullptr) {
     probe->thread.store(next, std::memory_order_relaxed);
-    probe->thread_name.store(th.published_name, std::memory_order_relaxed);
+    probe->thread_name.store(th.interned_name->c_str(), std::memory_order_relaxed);
     probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
                           std::memory_order_relaxed);
     probe->step.store(step_, std::memory_order_relaxed);
@@ -107,17 +108,17 @@ uint32_t Executor::next_to_run() {
       outcome_.end = ExecutionEnd::kStopped;
       return kHost;
     }
-    enabled_.clear();
-    bool all_finished = true;
-    const uint32_t count = thread_count_;  // threads below it are all started
-    for (uint32_t t = 0; t < count; ++t) {
-      const RunState state = run_state_[t];
-      if (state == RunState::kFinished) continue;
-      all_finished = false;
-      if (state == RunState::kReady || pending_enabled(*threads_[t])) enabled_.push_back(t);
+    uint32_t enabled_mask = ready_mask_;
+    for (uint32_t m = may_wait_mask_; m != 0; m &= m - 1) {
+      const auto t = static_cast<uint32_t>(std::countr_zero(m));
+      if (pending_enabled(*threads_[t])) enabled_mask |= 1U << t;
     }
-    if (enabled_.empty()) {
-      if (all_finished) {
+    uint32_t enabled = 0;
+    for (uint32_t m = enabled_mask; m != 0; m &= m - 1)
+      enabled_[enabled++] = static_cast<uint32_t>(std::countr_zero(m));  // ascending
+    enabled_count_ = enabled;
+    if (enabled == 0) {
+      if ((ready_mask_ | may_wait_mask_) == 0) {  // every thread has ended
         outcome_.end = ExecutionEnd::kFinished;
         check_invariants();
       } else {
@@ -131,7 +132,8 @@ uint32_t Executor::next_to_run() {
       report_livelock();
       return kHost;
     }
-    const std::optional<Decision> decision = policy_->pick(SchedulingPoint{step_, enabled_, this});
+    const std::optional<Decision> decision = policy_->pick(
+        SchedulingPoint{step_, std::span<const uint32_t>(enabled_.data(), enabled), this});
     if (!decision) {
       outcome_.end = ExecutionEnd::kSleepBlocked;
       return kHost;
@@ -143,7 +145,8 @@ uint32_t Executor::next_to_run() {
 void Executor::report_livelock() {
   // A thread that was still spinning when the bound hit is most likely livelocked.
   constexpr uint32_t kRecentSteps = 32;
-  for (uint32_t t : enabled_) {
+  for (uint32_t i = 0; i < enabled_count_; ++i) {
+    const uint32_t t = enabled_[i];
     const uint32_t last = threads_[t]->last_spin;
     if (last != UINT32_MAX && step_ - last <= kRecentSteps) {
       record_finding(Finding{kLivelock,
@@ -202,7 +205,9 @@ void Executor::end_thread(ThreadState& th) {
   th.finished = true;
   ready_joiners_.insert(ready_joiners_.end(), th.joiners.begin(), th.joiners.end());
   th.joiners.clear();
-  run_state_[th.id] = RunState::kFinished;
+  const uint32_t bit = 1U << th.id;
+  ready_mask_ &= ~bit;
+  may_wait_mask_ &= ~bit;
 }
 
 void Executor::announce(Operation op) {
@@ -213,7 +218,7 @@ void Executor::announce(Operation op) {
   }
   ThreadState& th = current();
   th.pending = op;
-  run_state_[current_] = may_wait(op) ? RunState::kMayWait : RunState::kReady;
+  set_run_state(current_, may_wait(op));
   set_check_failure_handler(nullptr);  // the scheduler is not model code
   dispatch();
   set_check_failure_handler(&throw_model_check_failure);
