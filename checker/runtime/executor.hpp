@@ -203,6 +203,27 @@ class Executor final : public Env {
   void announce(Operation op);
   // is_enabled for a started, unfinished thread: whether its pending operation can go.
   [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
+  // What performing one operation did: its event key, the value a trace
+  // shows, the memory access the race detector checks, and for lock steps
+  // what DPOR needs to know (policy.hpp's StepRecord).
+  struct StepEffect {
+    uint64_t key = 0;
+    uint64_t shown_value = 0;
+    bool accesses = false;  // a load, store, RMW or CAS of `var`
+    uint32_t var = 0;
+    bool is_read = false;
+    bool is_write = false;
+    Access access = Access::kPlain;
+    MemoryOrder order = MemoryOrder::kRelaxed;
+    bool disables_shared = false;
+    bool queued = false;
+    bool unconditional = false;
+    bool trylock = false;
+  };
+  // The effect of thread th's pending operation `op` on shared state
+  // (perform.cpp); one branch per Operation alternative, checked at compile time.
+  template <class Op>
+  StepEffect apply(ThreadState& th, const Op& op, uint32_t choice);
   // Performs the chosen step; true when its thread must now run on (false:
   // a fatal finding stopped the execution, or a down_write queued).
   bool perform(const Decision& decision, SchedulingPolicy& policy);
@@ -244,6 +265,7 @@ class Executor final : public Env {
   std::vector<std::pair<std::string, Invariant>> invariants_;
   std::array<uint32_t, kMaxThreads> enabled_{};  // the enabled threads at the scheduling point
   uint32_t enabled_count_ = 0;
+  uint32_t enabled_mask_ = 0;           // the same set as a bit mask
   SchedulingPolicy* policy_ = nullptr;  // of the running execution
   // Threads spawned but not yet run to their first announcement; the
   // scheduler runs them (start_spawned) before its next decision.

@@ -12,6 +12,9 @@ namespace protmc::checker {
 
 namespace {
 
+template <class>
+inline constexpr bool kAlwaysFalse = false;
+
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
@@ -100,139 +103,140 @@ std::string Executor::describe_path(const ThreadState& th, uint32_t lock) const 
   return path;
 }
 
+template <class Op>
+Executor::StepEffect Executor::apply(ThreadState& th, const Op& op, uint32_t choice) {
+  const uint32_t t = th.id;
+  StepEffect e;
+  e.key = make_key(t, KeyKind::kLocal, 0);
+  auto access = [&e](VarId var, bool is_read, bool is_write, Access mode, MemoryOrder order) {
+    e.accesses = true;
+    e.var = var.index;
+    e.is_read = is_read;
+    e.is_write = is_write;
+    e.access = mode;
+    e.order = order;
+  };
+  if constexpr (std::is_same_v<Op, LoadOp>) {
+    e.shown_value = th.result = vars_[op.var.index].value;
+    e.key = make_key(t, KeyKind::kRead, op.var.index);
+    access(op.var, true, false, op.access, op.order);
+  } else if constexpr (std::is_same_v<Op, StoreOp>) {
+    e.shown_value = vars_[op.var.index].value = op.value;
+    e.key = make_key(t, KeyKind::kWrite, op.var.index);
+    access(op.var, false, true, op.access, op.order);
+  } else if constexpr (std::is_same_v<Op, RmwOperation>) {
+    uint64_t& value = vars_[op.var.index].value;
+    th.result = value;
+    e.shown_value = value = apply_rmw(op.op, value, op.operand);
+    e.key = make_key(t, KeyKind::kWrite, op.var.index);
+    access(op.var, true, true, Access::kAtomic, op.order);
+  } else if constexpr (std::is_same_v<Op, CasOp>) {
+    uint64_t& value = vars_[op.var.index].value;
+    if (value == op.expected) {
+      e.shown_value = value = op.desired;
+      th.result = 1;
+      e.key = make_key(t, KeyKind::kWrite, op.var.index);
+      access(op.var, true, true, Access::kAtomic, op.order);
+    } else {
+      e.shown_value = th.cas_observed = value;
+      th.result = 0;
+      e.key = make_key(t, KeyKind::kRead, op.var.index);
+      access(op.var, true, false, Access::kAtomic, op.order);
+    }
+  } else if constexpr (std::is_same_v<Op, LockOp>) {
+    LockState& l = locks_[op.lock.index];
+    const bool shared_before = l.shared_available();
+    e.unconditional = op.mode == LockMode::kExclusive && l.writer_blocks_readers && !th.queued;
+    if (op.mode == LockMode::kExclusive && !th.queued && !l.exclusive_available()) {
+      // Writer-preferring rwsem: queue behind the holders; new readers now wait.
+      th.queued = e.queued = true;
+      ++l.queued_writers;
+    } else {
+      if (th.queued) {
+        th.queued = false;
+        --l.queued_writers;
+      }
+      acquire(th, op.lock, op.mode);
+    }
+    e.disables_shared = shared_before && !l.shared_available();
+    e.key = make_key(
+        t, op.mode == LockMode::kShared ? KeyKind::kAcquireShared : KeyKind::kAcquireExclusive,
+        op.lock.index);
+  } else if constexpr (std::is_same_v<Op, TryLockOp>) {
+    const LockState& l = locks_[op.lock.index];
+    const bool free = op.mode == LockMode::kShared ? l.shared_available() : l.exclusive_available();
+    const bool shared_before = l.shared_available();
+    th.result = e.shown_value = free ? 1 : 0;
+    if (free) {
+      acquire(th, op.lock, op.mode);
+      e.trylock = true;
+      e.disables_shared = shared_before && !l.shared_available();
+      e.key = make_key(
+          t, op.mode == LockMode::kShared ? KeyKind::kAcquireShared : KeyKind::kAcquireExclusive,
+          op.lock.index);
+    } else {
+      e.key = make_key(t, KeyKind::kTryFailed, op.lock.index);
+    }
+  } else if constexpr (std::is_same_v<Op, UnlockOp>) {
+    LockState& l = locks_[op.lock.index];
+    auto it = std::find_if(th.held.begin(), th.held.end(), [&](const HeldLock& h) {
+      return h.lock == op.lock && h.mode == op.mode;
+    });
+    if (it == th.held.end()) {
+      record_finding(Finding{"lock-usage",
+                             "thread " + th.name + " releases " + lock_display(op.lock.index) +
+                                 " which it does not hold in that mode",
+                             AssertionFailure{},
+                             {step_},
+                             {}});
+    } else {
+      th.held.erase(it);
+      if (op.mode == LockMode::kShared) {
+        --l.readers;
+      } else {
+        l.holder = -1;
+      }
+    }
+    if (config_.detectors.data_races) races_.on_release(t, op.lock.index, op.mode);
+    e.key = make_key(
+        t, op.mode == LockMode::kShared ? KeyKind::kReleaseShared : KeyKind::kReleaseExclusive,
+        op.lock.index);
+  } else if constexpr (std::is_same_v<Op, JoinOp>) {
+    CHECK_MSG(false, "a join is never a step");
+  } else if constexpr (std::is_same_v<Op, ChooseOp>) {
+    CHECK(choice < op.arity);
+    th.result = e.shown_value = choice;
+  } else if constexpr (std::is_same_v<Op, YieldOp>) {
+    th.last_spin = step_;
+  } else {
+    static_assert(kAlwaysFalse<Op>, "perform: an Operation alternative is not handled");
+  }
+  return e;
+}
+
 bool Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
   const uint32_t t = decision.thread;
-  CHECK(t < thread_count_ && is_enabled(t));
+  CHECK(t < thread_count_ && (enabled_mask_ >> t & 1U) != 0);
   ThreadState& th = *threads_[t];
   current_ = scheduler_current_ = t;
   const uint32_t step = step_;
-  uint64_t key = make_key(t, KeyKind::kLocal, 0);
-  uint64_t shown_value = 0;
-  bool wrote_watched = false;
-  bool disables_shared = false;
-  bool queued = false;
-  bool unconditional = false;
-  bool took_by_trylock = false;
+  const StepEffect e =
+      std::visit([&](const auto& op) { return apply(th, op, decision.value); }, th.pending);
+  const uint64_t key = e.key;
+  const bool queued = e.queued;
   std::optional<RaceHit> race;
-  uint32_t race_var = 0;
+  bool wrote_watched = false;
+  if (e.accesses) {
+    if (config_.detectors.data_races)
+      race = races_.on_access(t, e.var, e.is_read, e.is_write, e.access, e.order, step);
+    wrote_watched = e.is_write && vars_[e.var].watched;
+  }
+  const uint64_t shown_value = e.shown_value;
+  const uint32_t race_var = e.var;
+  const bool disables_shared = e.disables_shared;
+  const bool unconditional = e.unconditional;
+  const bool took_by_trylock = e.trylock;
 
-  auto access = [&](VarId var, bool is_read, bool is_write, Access mode, MemoryOrder order) {
-    if (config_.detectors.data_races) {
-      race = races_.on_access(t, var.index, is_read, is_write, mode, order, step);
-      race_var = var.index;
-    }
-    if (is_write && vars_[var.index].watched) wrote_watched = true;
-  };
-
-  std::visit(Overloaded{
-                 [&](const LoadOp& op) {
-                   shown_value = th.result = vars_[op.var.index].value;
-                   key = make_key(t, KeyKind::kRead, op.var.index);
-                   access(op.var, true, false, op.access, op.order);
-                 },
-                 [&](const StoreOp& op) {
-                   shown_value = vars_[op.var.index].value = op.value;
-                   key = make_key(t, KeyKind::kWrite, op.var.index);
-                   access(op.var, false, true, op.access, op.order);
-                 },
-                 [&](const RmwOperation& op) {
-                   uint64_t& value = vars_[op.var.index].value;
-                   th.result = value;
-                   shown_value = value = apply_rmw(op.op, value, op.operand);
-                   key = make_key(t, KeyKind::kWrite, op.var.index);
-                   access(op.var, true, true, Access::kAtomic, op.order);
-                 },
-                 [&](const CasOp& op) {
-                   uint64_t& value = vars_[op.var.index].value;
-                   if (value == op.expected) {
-                     shown_value = value = op.desired;
-                     th.result = 1;
-                     key = make_key(t, KeyKind::kWrite, op.var.index);
-                     access(op.var, true, true, Access::kAtomic, op.order);
-                   } else {
-                     shown_value = th.cas_observed = value;
-                     th.result = 0;
-                     key = make_key(t, KeyKind::kRead, op.var.index);
-                     access(op.var, true, false, Access::kAtomic, op.order);
-                   }
-                 },
-                 [&](const LockOp& op) {
-                   LockState& l = locks_[op.lock.index];
-                   const bool shared_before = l.shared_available();
-                   unconditional =
-                       op.mode == LockMode::kExclusive && l.writer_blocks_readers && !th.queued;
-                   if (op.mode == LockMode::kExclusive && !th.queued && !l.exclusive_available()) {
-                     // Writer-preferring rwsem: queue behind the holders; new readers now wait.
-                     th.queued = queued = true;
-                     ++l.queued_writers;
-                   } else {
-                     if (th.queued) {
-                       th.queued = false;
-                       --l.queued_writers;
-                     }
-                     acquire(th, op.lock, op.mode);
-                   }
-                   disables_shared = shared_before && !l.shared_available();
-                   key = make_key(t,
-                                  op.mode == LockMode::kShared ? KeyKind::kAcquireShared
-                                                               : KeyKind::kAcquireExclusive,
-                                  op.lock.index);
-                 },
-                 [&](const TryLockOp& op) {
-                   const LockState& l = locks_[op.lock.index];
-                   const bool free = op.mode == LockMode::kShared ? l.shared_available()
-                                                                  : l.exclusive_available();
-                   const bool shared_before = l.shared_available();
-                   th.result = shown_value = free ? 1 : 0;
-                   if (free) {
-                     acquire(th, op.lock, op.mode);
-                     took_by_trylock = true;
-                     disables_shared = shared_before && !l.shared_available();
-                     key = make_key(t,
-                                    op.mode == LockMode::kShared ? KeyKind::kAcquireShared
-                                                                 : KeyKind::kAcquireExclusive,
-                                    op.lock.index);
-                   } else {
-                     key = make_key(t, KeyKind::kTryFailed, op.lock.index);
-                   }
-                 },
-                 [&](const UnlockOp& op) {
-                   LockState& l = locks_[op.lock.index];
-                   auto it = std::find_if(th.held.begin(), th.held.end(), [&](const HeldLock& h) {
-                     return h.lock == op.lock && h.mode == op.mode;
-                   });
-                   if (it == th.held.end()) {
-                     record_finding(Finding{"lock-usage",
-                                            "thread " + th.name + " releases " +
-                                                lock_display(op.lock.index) +
-                                                " which it does not hold in that mode",
-                                            AssertionFailure{},
-                                            {step},
-                                            {}});
-                   } else {
-                     th.held.erase(it);
-                     if (op.mode == LockMode::kShared) {
-                       --l.readers;
-                     } else {
-                       l.holder = -1;
-                     }
-                   }
-                   if (config_.detectors.data_races) races_.on_release(t, op.lock.index, op.mode);
-                   key = make_key(t,
-                                  op.mode == LockMode::kShared ? KeyKind::kReleaseShared
-                                                               : KeyKind::kReleaseExclusive,
-                                  op.lock.index);
-                 },
-                 [&](const JoinOp&) { CHECK_MSG(false, "a join is never a step"); },
-                 [&](const ChooseOp& op) {
-                   CHECK(decision.value < op.arity);
-                   th.result = shown_value = decision.value;
-                 },
-                 [&](const YieldOp&) { shown_value = 0; },
-             },
-             th.pending);
-
-  if (std::holds_alternative<YieldOp>(th.pending)) th.last_spin = step;
   schedule_.choices.push_back(Choice{t, decision.value});
   keys_.push_back(key);
   if (config_.recording) {

@@ -117,6 +117,7 @@ uint32_t Executor::next_to_run() {
     for (uint32_t m = enabled_mask; m != 0; m &= m - 1)
       enabled_[enabled++] = static_cast<uint32_t>(std::countr_zero(m));  // ascending
     enabled_count_ = enabled;
+    enabled_mask_ = enabled_mask;
     if (enabled == 0) {
       if ((ready_mask_ | may_wait_mask_) == 0) {  // every thread has ended
         outcome_.end = ExecutionEnd::kFinished;
