@@ -11,7 +11,7 @@ std::optional<Decision> DfsPolicy::pick(const SchedulingPoint& point) {
   const uint32_t k = point.step;
   if (k < stack_.size()) {
     const Decision d = arena_[stack_[k].current].decision;
-    CHECK_MSG(point.executor->is_enabled(d.thread),
+    CHECK_MSG(point.is_enabled(d.thread),
               "nondeterministic model: re-running a schedule prefix, the recorded thread is not "
               "enabled (does the model read a clock, a random number, or state kept across runs?)");
     return d;

@@ -87,7 +87,7 @@ std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
   CHECK(k < depth_);
   Node& node = stack_[k];
   if (k < replay_until_) {
-    CHECK_MSG(point.executor->is_enabled(node.chosen.thread),
+    CHECK_MSG(point.is_enabled(node.chosen.thread),
               "nondeterministic model: re-running a schedule prefix, the recorded thread is not "
               "enabled (does the model read a clock, a random number, or state kept across runs?)");
     return node.chosen;
@@ -115,7 +115,7 @@ std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
     node.wut.take_first_subtree(next_subtree_);
     node.wut.pop_first();
   }
-  CHECK_MSG(point.executor->is_enabled(first.thread),
+  CHECK_MSG(point.is_enabled(first.thread),
             "DPOR wakeup sequence names a thread that is not enabled");
   node.chosen = Decision{first.thread, first.value};
   node.chosen_key = point.executor->pending_key(first.thread);
@@ -199,7 +199,8 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
   // has e → d (otherwise e → d → this event, and reversing e alone is not a
   // race and may not even be executable). Paths through e's own thread, such
   // as an acquisition's own release, do not count: acquisitions race.
-  const Clock before = clock;
+  Clock before;  // the clock before this event's dependencies; only [0, width_) is read
+  std::copy_n(clock.begin(), width_, before.begin());
   candidates_.clear();
   dependencies_.clear();
   auto consider = [&](int32_t earlier) {

@@ -47,8 +47,7 @@ class ReplayPolicy final : public SchedulingPolicy {
   std::optional<Decision> pick(const SchedulingPoint& point) override {
     if (point.step < schedule_.choices.size()) {
       const Choice& c = schedule_.choices[point.step];
-      const bool enabled =
-          c.thread < point.executor->thread_count() && point.executor->is_enabled(c.thread);
+      const bool enabled = point.is_enabled(c.thread);
       const uint32_t arity = enabled ? point.executor->pending_arity(c.thread) : 0;
       if (enabled && (c.value == 0 || c.value < arity)) return Decision{c.thread, c.value};
       if (divergence.empty()) {

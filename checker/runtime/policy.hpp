@@ -22,10 +22,17 @@ struct Decision {
 };
 
 // What the policy may ask about the threads at a scheduling point.
+static_assert(kMaxThreads <= 32, "SchedulingPoint::enabled_mask has a bit per thread");
+
 struct SchedulingPoint {
   uint32_t step = 0;
   std::span<const uint32_t> enabled;  // ascending thread indices
   const Executor* executor = nullptr;
+  uint32_t enabled_mask = 0;  // the same set, bit t for thread t
+  // O(1): whether `thread` is enabled here.
+  [[nodiscard]] bool is_enabled(uint32_t thread) const {
+    return thread < kMaxThreads && ((enabled_mask >> thread) & 1U) != 0;
+  }
 };
 
 // What one executed step did to the lock it touched (for DPOR's lock races).

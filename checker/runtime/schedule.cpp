@@ -133,8 +133,8 @@ uint32_t Executor::next_to_run() {
       report_livelock();
       return kHost;
     }
-    const std::optional<Decision> decision = policy_->pick(
-        SchedulingPoint{step_, std::span<const uint32_t>(enabled_.data(), enabled), this});
+    const std::optional<Decision> decision = policy_->pick(SchedulingPoint{
+        step_, std::span<const uint32_t>(enabled_.data(), enabled), this, enabled_mask});
     if (!decision) {
       outcome_.end = ExecutionEnd::kSleepBlocked;
       return kHost;
