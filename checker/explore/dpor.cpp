@@ -5,6 +5,7 @@
 #include "checker/explore/event_key.hpp"
 #include "checker/runtime/executor.hpp"
 #include "checker/support/check.hpp"
+#include "checker/support/clock_max.hpp"
 
 namespace protmc::checker {
 
@@ -19,11 +20,6 @@ void upsert_per_thread(std::vector<int32_t>& entries, int32_t pos, uint32_t thre
     }
   }
   entries.push_back(pos);
-}
-
-// into[i] = max(into[i], from[i]) for i < n; the arrays must not overlap.
-void max_into(uint32_t* __restrict into, const uint32_t* __restrict from, uint32_t n) {
-  for (uint32_t i = 0; i < n; ++i) into[i] = std::max(into[i], from[i]);
 }
 
 }  // namespace
@@ -65,13 +61,13 @@ DporPolicy::Node& DporPolicy::push_node() {
   return node;
 }
 
-DporPolicy::VarHistory& DporPolicy::var(uint32_t index) {
-  if (index >= vars_.size()) vars_.resize(index + 1);
+DporPolicy::VarHistory& DporPolicy::grow_vars(uint32_t index) {
+  vars_.resize(index + 1);
   return vars_[index];
 }
 
-DporPolicy::LockHistory& DporPolicy::lock(uint32_t index) {
-  if (index >= locks_.size()) locks_.resize(index + 1);
+DporPolicy::LockHistory& DporPolicy::grow_locks(uint32_t index) {
+  locks_.resize(index + 1);
   return locks_[index];
 }
 
@@ -79,7 +75,8 @@ void DporPolicy::join(Clock& clock, int32_t pos) const {
   if (pos < 0) return;
   const uint32_t* other = clock_of(pos);
   const uint32_t width = events_[static_cast<std::size_t>(pos)].width;
-  max_into(clock.data(), other, width);  // `clock` is a thread's, `other` an event's
+  // `clock` is a thread's (32 entries), `other` an event's, stored padded.
+  clock_max_into(clock.data(), other, clock_padded(width));
 }
 
 std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
@@ -149,9 +146,12 @@ void DporPolicy::on_step(const StepRecord& record) {
   if (record.step < stack_.size()) stack_[record.step].chosen_key = record.key;
   const auto offset = static_cast<uint32_t>(clocks_used_);
   events_.push_back(Event{t, index, record.key, record.value, width_, offset});
-  clocks_used_ += width_;
+  // Stored padded to a multiple of four, with the thread clock's zero
+  // entries from width_ on, for clock_max_into.
+  const uint32_t padded = clock_padded(width_);
+  clocks_used_ += padded;
   if (clocks_.size() < clocks_used_) clocks_.resize(std::max(clocks_used_, 2 * clocks_.size()));
-  std::copy_n(clock.begin(), width_, clocks_.begin() + offset);
+  std::copy_n(clock.begin(), padded, clocks_.begin() + offset);
   if (record.step >= replay_until_) {
     // Enter the next node: its sleep set is what stays independent of this step.
     Node& next = push_node();
@@ -178,7 +178,7 @@ void DporPolicy::on_spawn(uint32_t parent, uint32_t child) {
 
 void DporPolicy::on_join(uint32_t joiner, uint32_t joined) {
   // Entries from width_ on are zero in both clocks.
-  max_into(thread_clock_[joiner].data(), thread_clock_[joined].data(), width_);
+  clock_max_into(thread_clock_[joiner].data(), thread_clock_[joined].data(), clock_padded(width_));
 }
 
 void DporPolicy::on_blocked_at_end(uint32_t thread, uint64_t pending_key) {
@@ -221,7 +221,7 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
     case KeyKind::kJoin:
       // Entries from width_ on are zero in both clocks. The joined thread is
       // not the joining one, so the two clocks never overlap.
-      max_into(clock.data(), thread_clock_[object].data(), width_);
+      clock_max_into(clock.data(), thread_clock_[object].data(), clock_padded(width_));
       break;
     case KeyKind::kRead: {
       VarHistory& h = var(object);

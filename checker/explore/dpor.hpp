@@ -101,8 +101,19 @@ class DporPolicy final : public SchedulingPolicy {
   // dependencies into `clock` and updates the object histories when pos >= 0.
   void analyse(const StepRecord& record, Clock& clock, int32_t pos, bool detect);
   void race(int32_t earlier, const WakeupEvent& later, int32_t later_pos);
-  VarHistory& var(uint32_t index);
-  LockHistory& lock(uint32_t index);
+  // The history of a variable or lock, growing the table on first use.
+  VarHistory& var(uint32_t index) {
+    if (index < vars_.size()) [[likely]]
+      return vars_[index];
+    return grow_vars(index);
+  }
+  LockHistory& lock(uint32_t index) {
+    if (index < locks_.size()) [[likely]]
+      return locks_[index];
+    return grow_locks(index);
+  }
+  VarHistory& grow_vars(uint32_t index);
+  LockHistory& grow_locks(uint32_t index);
 
   // Nodes [0, depth_) are live; the ones above keep their buffers for reuse,
   // so that steady-state exploration does not allocate per step.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "checker/support/check.hpp"
+#include "checker/support/clock_max.hpp"
 
 namespace protmc::checker {
 
@@ -37,16 +38,18 @@ void DataRaceDetector::reset() {
 }
 
 void DataRaceDetector::join_into(SyncClock& into, const SyncClock& from, uint32_t threads) {
-  for (uint32_t i = 0; i < threads; ++i) into[i] = std::max(into[i], from[i]);
+  // Entries from thread_count_ on are zero in every clock (reset's invariant;
+  // lock and variable clocks are copies and joins of thread clocks).
+  clock_max_into(into.data(), from.data(), clock_padded(threads));
 }
 
-DataRaceDetector::VarState& DataRaceDetector::var(uint32_t index) {
-  if (index >= vars_.size()) vars_.resize(index + 1);
+DataRaceDetector::VarState& DataRaceDetector::grow_vars(uint32_t index) {
+  vars_.resize(index + 1);
   return vars_[index];
 }
 
-DataRaceDetector::LockState& DataRaceDetector::lock(uint32_t index) {
-  if (index >= locks_.size()) locks_.resize(index + 1);
+DataRaceDetector::LockState& DataRaceDetector::grow_locks(uint32_t index) {
+  locks_.resize(index + 1);
   return locks_[index];
 }
 
