@@ -194,6 +194,8 @@ class Executor final : public Env {
   // steps as it goes: the scheduling loop between two handovers.
   uint32_t next_to_run();
   void switch_to(uint32_t next);
+  // Tells the stall watchdog (config_.probe) that `thread` runs on, at step_.
+  void publish_progress(uint32_t thread);
   void report_livelock();
   void reset();
   // `borrowed`, when set, is run instead of `body` and must outlive the

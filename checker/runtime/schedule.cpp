@@ -67,10 +67,25 @@ void Executor::dispatch() {
     }
   }
   if (next == running_) {
-    if (next != kHost) current_ = next;
+    if (next != kHost) {
+      current_ = next;
+      publish_progress(next);  // a step was taken even though no switch is needed
+    }
     return;
   }
   switch_to(next);
+}
+
+void Executor::publish_progress(uint32_t thread) {
+  ProgressProbe* probe = config_.probe;
+  if (probe == nullptr) return;
+  const ThreadState& th = *threads_[thread];
+  probe->thread.store(thread, std::memory_order_relaxed);
+  probe->thread_name.store(th.interned_name->c_str(), std::memory_order_relaxed);
+  probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
+                        std::memory_order_relaxed);
+  probe->step.store(step_, std::memory_order_relaxed);
+  probe->beat();
 }
 
 void Executor::switch_to(uint32_t next) {
@@ -82,16 +97,8 @@ void Executor::switch_to(uint32_t next) {
     return;
   }
   current_ = next;
-  ThreadState& th = *threads_[next];
-  if (ProgressProbe* probe = config_.probe; probe != nullptr) {
-    probe->thread.store(next, std::memory_order_relaxed);
-    probe->thread_name.store(th.interned_name->c_str(), std::memory_order_relaxed);
-    probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
-                          std::memory_order_relaxed);
-    probe->step.store(step_, std::memory_order_relaxed);
-    probe->beat();
-  }
-  Strand::switch_to(from, th.strand);
+  publish_progress(next);
+  Strand::switch_to(from, threads_[next]->strand);
   // Back on `from`'s stack: whoever switched here set running_ and current_.
 }
 

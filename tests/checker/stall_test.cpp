@@ -110,6 +110,30 @@ TEST(StallWatchdog, PastTheTimeLimitAStuckModelIsReportedAfterTheGracePeriod) {
   EXPECT_EQ(result.verdict, Verdict::kIncomplete);
 }
 
+// A thread that takes step after step while no other thread can run is
+// scheduled without any strand switch (the scheduler runs on its own stack);
+// it is making progress and must not be reported, however long it runs.
+TEST(StallWatchdog, ALongRunOfOneThreadsStepsIsProgressNotAStall) {
+  StallLatch latch;
+  ExploreOptions options;
+  options.stall_timeout_s = 0.2;
+  options.on_stall = [&latch](const StallReport& r) { latch.on_stall(r); };
+  options.bounds.max_steps = UINT64_MAX;
+  const auto start = std::chrono::steady_clock::now();
+  const Program busy{
+      "busy", [start](Env& env) {
+        const VarId x = env.make_var("x", 0);
+        // At least 0.6 s of steps, three times the timeout.
+        while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(600)) {
+          for (int i = 0; i < 1000; ++i) env.load(x, Access::kMarked);
+        }
+      }};
+  const ExploreResult result = explore(busy, options);
+  EXPECT_EQ(result.verdict, Verdict::kPass);
+  EXPECT_GT(result.stats.steps, 1000U);
+  EXPECT_TRUE(latch.reports.empty());
+}
+
 TEST(StallWatchdog, IsOffUnlessATimeoutAndACallbackAreGiven) {
   // A callback but no timeout: a stall of half a second is not reported (a
   // watchdog running with timeout 0 would report it at once).
