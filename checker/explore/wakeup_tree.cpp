@@ -64,9 +64,20 @@ int32_t WakeupTree::append_child(int32_t parent, const WakeupEvent& event) {
 void WakeupTree::add_root_child(const WakeupEvent& event) { append_child(0, event); }
 
 void WakeupTree::copy_subtree(int32_t from_children, WakeupTree& out, int32_t out_parent) const {
-  for (int32_t c = from_children; c != kNone; c = nodes_[c].next_sibling) {
-    const int32_t copy = out.append_child(out_parent, nodes_[c].event);
-    copy_subtree(nodes_[c].first_child, out, copy);
+  // Iterative, preorder (children in order): a branch can be as long as an
+  // execution, and this runs on a model thread's stack (the scheduler runs
+  // there; see executor.hpp), so recursion depth must not follow branch length.
+  std::vector<CopyPending>& stack = out.copy_stack_;
+  stack.clear();
+  if (from_children != kNone) stack.push_back({from_children, out_parent});
+  while (!stack.empty()) {
+    const CopyPending top = stack.back();
+    stack.pop_back();
+    const Node& node = nodes_[top.from];
+    const int32_t copy = out.append_child(top.parent, node.event);
+    // Its next sibling after its whole subtree: push the sibling first.
+    if (node.next_sibling != kNone) stack.push_back({node.next_sibling, top.parent});
+    if (node.first_child != kNone) stack.push_back({node.first_child, copy});
   }
 }
 

@@ -70,6 +70,12 @@ class WakeupTree {
   // nodes_[0] is the root once anything was added; an empty vector is an
   // empty tree, so fresh DPOR nodes cost no allocation.
   std::vector<Node> nodes_;
+  // copy_subtree's work list, kept for its buffer (in the tree copied into).
+  struct CopyPending {
+    int32_t from;    // the next node to copy
+    int32_t parent;  // its copy's parent in the destination
+  };
+  std::vector<CopyPending> copy_stack_;
 };
 
 }  // namespace protmc::checker

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "checker/explore/event_key.hpp"
+#include "checker/runtime/strand.hpp"
 
 namespace protmc::checker {
 namespace {
@@ -95,6 +96,58 @@ TEST(WakeupTree, TakeFirstSubtreeKeepsThePlaceholderAndPopRemovesIt) {
   EXPECT_EQ(tree.first().thread, 2u);
   tree.pop_first();
   EXPECT_TRUE(tree.empty());
+}
+
+TEST(WakeupTree, TakeFirstSubtreeCopiesEveryBranchBelowTheFirstChildInOrder) {
+  // Below thread 1's first event: the branches 2.3, 2.4 and 3.2 (writes to
+  // one variable, so no two sequences are equivalent).
+  WakeupTree tree;
+  for (const auto& seq :
+       std::vector<std::vector<WakeupEvent>>{{write(1, 0), write(2, 0), write(3, 0)},
+                                             {write(1, 0), write(2, 0), write(4, 0)},
+                                             {write(1, 0), write(3, 0), write(2, 0)},
+                                             {write(5, 0)}}) {
+    std::vector<WakeupEvent> v = seq;
+    tree.insert(v);
+  }
+  WakeupTree child;
+  tree.take_first_subtree(child);
+  std::vector<std::vector<uint32_t>> branches;
+  for (const auto& leaf : child.leaves()) branches.push_back(threads_of(leaf));
+  EXPECT_EQ(branches, (std::vector<std::vector<uint32_t>>{{2, 3}, {2, 4}, {3, 2}}));
+}
+
+// The scheduler (and so DPOR's pick) runs on a model thread's stack; copying
+// a branch as long as an execution must not recurse once per event.
+TEST(WakeupTree, TakeFirstSubtreeOfAVeryDeepBranchFitsOnASmallStack) {
+  constexpr uint32_t kDepth = 20'000;
+  WakeupTree tree;
+  std::vector<WakeupEvent> deep;
+  for (uint32_t i = 0; i < kDepth; ++i) deep.push_back(write(i % 2 + 1, 0));
+  tree.insert(deep);
+  struct Job {
+    WakeupTree* tree;
+    WakeupTree child;
+    Strand host;
+    bool done = false;
+  } job{&tree, {}, {}};
+  Strand worker;
+  StackPool pool(64 * 1024);  // a recursive copy needs about 1 MB here
+  worker.start(
+      pool.acquire(),
+      [](Strand& self, void* arg) {
+        auto* j = static_cast<Job*>(arg);
+        j->tree->take_first_subtree(j->child);
+        j->done = true;
+        while (true) Strand::switch_to(self, j->host);
+      },
+      &job);
+  Strand::switch_to(job.host, worker);
+  pool.release(worker.reclaim_parked_stack());
+  ASSERT_TRUE(job.done);
+  const auto leaves = job.child.leaves();
+  ASSERT_EQ(leaves.size(), 1U);
+  EXPECT_EQ(leaves[0].size(), kDepth - 1);
 }
 
 TEST(WakeupTree, ChooseValuesAreDistinctEvents) {
