@@ -16,7 +16,7 @@ namespace protmc::checker {
 Executor::Executor(Config config) : config_(config) {}
 
 Executor::~Executor() {
-  // A run always unwinds its threads; each slot's fiber is parked between
+  // A run always unwinds its threads; each slot's strand is parked between
   // bodies, owning nothing on its stack, so the stack goes back to the pool.
   for (const auto& th : threads_) {
     CHECK(th == nullptr || !th->started || th->finished);

@@ -10,10 +10,11 @@
 // two announcements a thread runs alone, so its local computation is atomic.
 //
 // Faults in model code: while a model thread or an invariant runs (not the
-// scheduler, even on a model thread's stack),
-// the executor installs a CHECK failure handler (check.hpp), so that a failed
-// CHECK throws instead of aborting; it and any C++ exception the model throws
-// become an internal-error finding of the execution, which then stops.
+// scheduler, even on a model thread's stack), the executor installs a CHECK
+// failure handler (check.hpp), so that a failed CHECK throws instead of
+// aborting; it and any C++ exception the model throws become an
+// internal-error finding of the execution, which then stops. A CHECK or an
+// exception in scheduler code is an internal bug and aborts, as on the host.
 //
 // Spawning and joining are not steps. Env::spawn creates the child at once,
 // as part of the parent's local computation, and tells the policy (on_spawn):
@@ -28,8 +29,9 @@
 // enabled scan, the policy's decision).
 //
 // An Executor is reused for every execution of an exploration: its buffers,
-// thread records and strands (with their stacks) are recycled, so steady-state executions do
-// not allocate (apart from what the model itself allocates).
+// thread records and strands (with their stacks) are recycled, so
+// steady-state executions do not allocate (apart from what the model itself
+// allocates).
 #pragma once
 
 #include <array>
@@ -176,7 +178,7 @@ class Executor final : public Env {
     }
     [[nodiscard]] bool exclusive_available() const { return holder < 0 && readers == 0; }
   };
-  struct Unwind {};  // thrown inside a fiber to unwind it at the end of an execution
+  struct Unwind {};  // thrown inside a thread to unwind it at the end of an execution
 
   static constexpr uint32_t kHost = UINT32_MAX;  // running_: run()'s own stack
 
@@ -229,7 +231,6 @@ class Executor final : public Env {
   // Performs the chosen step; true when its thread must now run on (false:
   // a fatal finding stopped the execution, or a down_write queued).
   bool perform(const Decision& decision, SchedulingPolicy& policy);
-  uint64_t perform_lock_op(ThreadState& th, const Operation& op, bool& stop);
   void acquire(ThreadState& th, LockId lock, LockMode mode);
   void end_deadlocked(SchedulingPolicy& policy);
   void check_invariants();
@@ -249,7 +250,7 @@ class Executor final : public Env {
 
   Config config_;
   StackPool stacks_;
-  std::vector<std::unique_ptr<ThreadState>> threads_;  // stable addresses for fibers
+  std::vector<std::unique_ptr<ThreadState>> threads_;  // stable addresses for strands
   uint32_t thread_count_ = 0;
   uint32_t current_ = 0;            // the thread that is running or whose step is performed
   uint32_t running_ = kHost;        // whose stack the executor is on
@@ -270,7 +271,7 @@ class Executor final : public Env {
   uint32_t enabled_mask_ = 0;           // the same set as a bit mask
   SchedulingPolicy* policy_ = nullptr;  // of the running execution
   // Threads spawned but not yet run to their first announcement; the
-  // scheduler runs them (start_spawned) before its next decision.
+  // scheduler runs them (next_to_run) before its next decision.
   std::vector<uint32_t> to_start_;
   std::size_t to_start_head_ = 0;  // to_start_ and ready_joiners_ are FIFOs
   std::size_t joiners_head_ = 0;
