@@ -12,9 +12,6 @@ namespace protmc::checker {
 
 namespace {
 
-template <class>
-inline constexpr bool kAlwaysFalse = false;
-
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
@@ -209,7 +206,7 @@ Executor::StepEffect Executor::apply(ThreadState& th, const Op& op, uint32_t cho
   } else if constexpr (std::is_same_v<Op, YieldOp>) {
     th.last_spin = step_;
   } else {
-    static_assert(kAlwaysFalse<Op>, "perform: an Operation alternative is not handled");
+    static_assert(sizeof(Op) == 0, "perform: an Operation alternative is not handled");
   }
   return e;
 }
