@@ -115,11 +115,14 @@ TEST_F(ModelFaultCli, AModelLoopingOutsideTheEngineIsReportedStalledAndTheRunEnd
   EXPECT_EQ(bad.out, "");
 }
 
-TEST_F(ModelFaultCli, AGateOverAStalledModelSaysWhereAndEndsIncomplete) {
+TEST_F(ModelFaultCli, AGateOverAStalledModelSaysWhereAndReportsWhatItHas) {
   fs::create_directories(dir_ / "scenarios");
   fs::copy_file(kTwoFaults, dir_ / "scenarios" / "two-faults-one-bo.json");
+  const std::string junit = (dir_ / "gate.xml").string();
   const protmc_test::RunResult run = run_protmc(
-      "gate '" + (dir_ / "scenarios").string() + "' --proposal test-stalls --stall-timeout 0.5",
+      "gate '" + (dir_ / "scenarios").string() +
+          "' --proposal per-page-prot --proposal test-stalls --stall-timeout 0.5 --junit '" +
+          junit + "'",
       "gate");
   EXPECT_EQ(run.status, 3) << run.out << run.err;
   EXPECT_NE(run.err.find("protmc gate: two-faults-one-bo[test-stalls]: stalled: model thread"),
@@ -128,6 +131,46 @@ TEST_F(ModelFaultCli, AGateOverAStalledModelSaysWhereAndEndsIncomplete) {
   EXPECT_NE(run.err.find("protmc gate: stopped before the table was complete: INCOMPLETE"),
             std::string::npos)
       << run.err;
+  // The table so far: the finished result, and the stalled one as incomplete
+  // with the stall as its reason; the JUnit file has both.
+  EXPECT_NE(run.out.find("per-page-prot"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("incomplete:\n  two-faults-one-bo[test-stalls]: stalled: model thread"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("gate INCOMPLETE: 2 test cases, 1 pass, 0 violation, 1 incomplete"),
+            std::string::npos)
+      << run.out;
+  const std::string xml = protmc_test::read_file(junit);
+  EXPECT_NE(xml.find("two-faults-one-bo[per-page-prot]"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("two-faults-one-bo[test-stalls]"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("stalled: model thread"), std::string::npos) << xml;
+}
+
+TEST_F(ModelFaultCli, AMatrixOverAStalledModelPrintsTheTableSoFar) {
+  fs::create_directories(dir_ / "scenarios");
+  fs::copy_file(kTwoFaults, dir_ / "scenarios" / "two-faults-one-bo.json");
+  const protmc_test::RunResult run = run_protmc(
+      "matrix '" + (dir_ / "scenarios").string() + "' --stall-timeout 0.5 --format json", "matrix");
+  EXPECT_NE(run.err.find("protmc matrix: two-faults-one-bo[test-stalls]: stalled: model thread"),
+            std::string::npos)
+      << run.err;
+  const Json out = Json::parse(run.out);
+  const Json& results = out.at("results");
+  ASSERT_GE(results.size(), 2U) << run.out;
+  // Every proposal registered before test-stalls finished; test-stalls is last, incomplete.
+  const Json& stalled = results.back();
+  EXPECT_EQ(stalled.at("proposal"), "test-stalls");
+  EXPECT_EQ(stalled.at("verdict"), "incomplete");
+  EXPECT_EQ(stalled.at("incomplete_reason").get<std::string>().rfind("stalled: model thread", 0),
+            0U);
+  bool finished_differs = false;
+  for (size_t i = 0; i + 1 < results.size(); ++i) {
+    EXPECT_NE(results[i].at("verdict"), "incomplete") << results[i];
+    finished_differs |= results[i].at("differs").get<bool>();
+  }
+  // Status 1 when a finished result differs from its expectation (test-throws
+  // and test-check-fails are internal errors), else 3.
+  EXPECT_EQ(run.status, finished_differs ? 1 : 3) << run.err;
 }
 
 TEST_F(ModelFaultCli, CtrlCStopsAStalledModelWithinSecondsAndSaysSo) {

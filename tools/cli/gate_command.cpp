@@ -120,92 +120,97 @@ ExitStatus run_gate(const GateOptions& opts) {
     }
   }
 
-  const std::vector<BatchResult> results = run_batch(plan.jobs, "gate", opts.stall_timeout_s);
-  TracePaths traces(results.size());
-  bool trace_failed = false;
-  for (size_t i = 0; writer && i < results.size(); ++i) {
-    const BatchResult& r = results[i];
-    const checker::Counterexample* cex = r.shown_finding();
-    if (r.verdict != scenario::Verdict::kViolation || cex == nullptr) continue;
-    std::string error;
-    traces[i] = writer->write(*r.scenario, r.proposal, std::nullopt, *cex, r.result.stats, error);
-    if (!error.empty()) {
-      std::cerr << error << "\n";
-      trace_failed = true;
+  // Everything the gate prints and writes, from the results so far: all of
+  // them, or on a stall the finished ones and the stalled one (incomplete).
+  const auto report = [&](const std::vector<BatchResult>& results) -> ExitStatus {
+    TracePaths traces(results.size());
+    bool trace_failed = false;
+    for (size_t i = 0; writer && i < results.size(); ++i) {
+      const BatchResult& r = results[i];
+      const checker::Counterexample* cex = r.shown_finding();
+      if (r.verdict != scenario::Verdict::kViolation || cex == nullptr) continue;
+      std::string error;
+      traces[i] = writer->write(*r.scenario, r.proposal, std::nullopt, *cex, r.result.stats, error);
+      if (!error.empty()) {
+        std::cerr << error << "\n";
+        trace_failed = true;
+      }
     }
-  }
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  ResultTable table;
-  table.columns = proposals;
-  std::map<std::pair<const scenario::Scenario*, std::string>, const BatchResult*> index;
-  for (const BatchResult& r : results) index[{r.scenario, r.proposal}] = &r;
-  for (const scenario::Scenario& s : gate) {
-    table.rows.push_back(s.name);
-    std::vector<std::optional<TableCell>>& row = table.cells.emplace_back();
-    for (const std::string& proposal : proposals) {
-      const auto it = index.find({&s, proposal});
-      if (it == index.end()) {
-        row.emplace_back();
-      } else {
-        row.push_back(TableCell{std::string(scenario::to_string(it->second->verdict)),
-                                shown_property(*it->second), false});
+    ResultTable table;
+    table.columns = proposals;
+    std::map<std::pair<const scenario::Scenario*, std::string>, const BatchResult*> index;
+    for (const BatchResult& r : results) index[{r.scenario, r.proposal}] = &r;
+    for (const scenario::Scenario& s : gate) {
+      table.rows.push_back(s.name);
+      std::vector<std::optional<TableCell>>& row = table.cells.emplace_back();
+      for (const std::string& proposal : proposals) {
+        const auto it = index.find({&s, proposal});
+        if (it == index.end()) {
+          row.emplace_back();
+        } else {
+          row.push_back(TableCell{std::string(scenario::to_string(it->second->verdict)),
+                                  shown_property(*it->second), false});
+        }
       }
     }
-  }
 
-  const GateCounts c = gate_counts(results);
-  if (opts.format == "json") {
-    print_gate_json(std::cout, proposals, results, traces, elapsed);
-  } else {
-    std::cout << render_table(table);
-    if (c.violation > 0) {
-      std::cout << "\nviolations:\n";
-      for (size_t i = 0; i < results.size(); ++i) {
-        const BatchResult& r = results[i];
-        if (r.verdict != scenario::Verdict::kViolation) continue;
-        std::cout << "  " << gate_case_name(r) << ": " << shown_property(r) << ": "
-                  << shown_message(r) << "\n    reproduce: " << reproduce_command(r) << "\n";
-        if (!traces[i].empty()) std::cout << "    trace: " << traces[i] << "\n";
+    const GateCounts c = gate_counts(results);
+    if (opts.format == "json") {
+      print_gate_json(std::cout, proposals, results, traces, elapsed);
+    } else {
+      std::cout << render_table(table);
+      if (c.violation > 0) {
+        std::cout << "\nviolations:\n";
+        for (size_t i = 0; i < results.size(); ++i) {
+          const BatchResult& r = results[i];
+          if (r.verdict != scenario::Verdict::kViolation) continue;
+          std::cout << "  " << gate_case_name(r) << ": " << shown_property(r) << ": "
+                    << shown_message(r) << "\n    reproduce: " << reproduce_command(r) << "\n";
+          if (!traces[i].empty()) std::cout << "    trace: " << traces[i] << "\n";
+        }
+      }
+      if (c.incomplete > 0) {
+        std::cout << "\nincomplete:\n";
+        for (const BatchResult& r : results) {
+          if (r.verdict != scenario::Verdict::kIncomplete) continue;
+          std::cout << "  " << gate_case_name(r) << ": " << r.result.stats.incomplete_reason
+                    << "\n";
+        }
+      }
+      std::cout << "\ngate "
+                << (c.violation > 0    ? "FAILED"
+                    : c.incomplete > 0 ? "INCOMPLETE"
+                                       : "passed")
+                << ": " << results.size() << " test cases, " << c.pass << " pass, " << c.violation
+                << " violation, " << c.incomplete << " incomplete, " << std::fixed
+                << std::setprecision(2) << elapsed << " s\n";
+      std::cout.flush();
+    }
+    if (junit.is_open()) {
+      write_junit(junit, results, traces, elapsed);
+      junit.close();
+      if (!junit) {
+        std::cerr << "protmc gate: --junit " << opts.junit << ": write failed\n";
+        return ExitStatus::kBadInput;
       }
     }
-    if (c.incomplete > 0) {
-      std::cout << "\nincomplete:\n";
-      for (const BatchResult& r : results) {
-        if (r.verdict != scenario::Verdict::kIncomplete) continue;
-        std::cout << "  " << gate_case_name(r) << ": " << r.result.stats.incomplete_reason << "\n";
+    if (markdown.is_open()) {
+      write_markdown(markdown, table, results, traces, opts.dir, elapsed);
+      markdown.close();
+      if (!markdown) {
+        std::cerr << "protmc gate: --markdown " << opts.markdown << ": write failed\n";
+        return ExitStatus::kBadInput;
       }
     }
-    std::cout << "\ngate "
-              << (c.violation > 0    ? "FAILED"
-                  : c.incomplete > 0 ? "INCOMPLETE"
-                                     : "passed")
-              << ": " << results.size() << " test cases, " << c.pass << " pass, " << c.violation
-              << " violation, " << c.incomplete << " incomplete, " << std::fixed
-              << std::setprecision(2) << elapsed << " s\n";
-    std::cout.flush();
-  }
-  if (junit.is_open()) {
-    write_junit(junit, results, traces, elapsed);
-    junit.close();
-    if (!junit) {
-      std::cerr << "protmc gate: --junit " << opts.junit << ": write failed\n";
-      return ExitStatus::kBadInput;
-    }
-  }
-  if (markdown.is_open()) {
-    write_markdown(markdown, table, results, traces, opts.dir, elapsed);
-    markdown.close();
-    if (!markdown) {
-      std::cerr << "protmc gate: --markdown " << opts.markdown << ": write failed\n";
-      return ExitStatus::kBadInput;
-    }
-  }
-  if (c.violation > 0) return ExitStatus::kFinding;
-  if (trace_failed) return ExitStatus::kBadInput;
-  if (c.incomplete > 0) return ExitStatus::kIncomplete;
-  return ExitStatus::kAsExpected;
+    if (c.violation > 0) return ExitStatus::kFinding;
+    if (trace_failed) return ExitStatus::kBadInput;
+    if (c.incomplete > 0) return ExitStatus::kIncomplete;
+    return ExitStatus::kAsExpected;
+  };
+  return report(run_batch(plan.jobs, "gate", opts.stall_timeout_s, report));
 }
 
 }  // namespace

@@ -98,59 +98,70 @@ ExitStatus run_matrix(const MatrixOptions& opts) {
   for (const std::string& error : plan.errors) std::cerr << error << "\n";
   if (!plan.ok()) return ExitStatus::kBadInput;
 
-  const std::vector<BatchResult> results = run_batch(plan.jobs, "matrix", opts.stall_timeout_s);
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  size_t differ = 0;
-  size_t without_expectation = 0;
-  for (const BatchResult& r : results) {
-    differ += r.differs() ? 1 : 0;
-    without_expectation += r.expectation ? 0 : 1;
-  }
-  const size_t as_expected = results.size() - differ;
+  // The table and summary of the results so far: all of them, or on a
+  // stall the finished ones and the stalled one (incomplete).
+  const auto report = [&](const std::vector<BatchResult>& results) -> ExitStatus {
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    size_t differ = 0;
+    size_t without_expectation = 0;
+    for (const BatchResult& r : results) {
+      differ += r.differs() ? 1 : 0;
+      without_expectation += r.expectation ? 0 : 1;
+    }
+    const size_t as_expected = results.size() - differ;
 
-  if (opts.format == "json") {
-    Json proposals = Json::array();
-    for (const std::string& column : matrix_columns(results)) proposals.push_back(column);
-    Json items = Json::array();
-    for (const BatchResult& r : results) items.push_back(batch_result_json(r));
-    std::cout << Json{{"proposals", std::move(proposals)},
-                      {"results", std::move(items)},
-                      {"summary",
-                       {{"results", results.size()},
-                        {"as_expected", as_expected},
-                        {"differ", differ},
-                        {"elapsed_s", elapsed}}}}
-                     .dump()
-              << "\n";
-  } else {
-    std::cout << render_table(make_table(loaded.scenarios, results));
-    if (differ > 0) {
-      std::cout << "\ndiffering from the expectation:\n";
-      for (const BatchResult& r : results) {
-        if (!r.differs()) continue;
-        std::cout << "  " << r.scenario->name << "[" << r.proposal << "]: expected "
-                  << (r.expectation ? describe(*r.expectation) : "nothing stated (a pass)")
-                  << ", got " << describe(r.verdict, shown_property(r));
-        if (r.verdict == scenario::Verdict::kIncomplete) {
-          std::cout << " (" << r.result.stats.incomplete_reason << ")";
+    if (opts.format == "json") {
+      Json proposals = Json::array();
+      for (const std::string& column : matrix_columns(results)) proposals.push_back(column);
+      Json items = Json::array();
+      for (const BatchResult& r : results) items.push_back(batch_result_json(r));
+      std::cout << Json{{"proposals", std::move(proposals)},
+                        {"results", std::move(items)},
+                        {"summary",
+                         {{"results", results.size()},
+                          {"as_expected", as_expected},
+                          {"differ", differ},
+                          {"elapsed_s", elapsed}}}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cout << render_table(make_table(loaded.scenarios, results));
+      if (differ > 0) {
+        std::cout << "\ndiffering from the expectation:\n";
+        for (const BatchResult& r : results) {
+          if (!r.differs()) continue;
+          std::cout << "  " << r.scenario->name << "[" << r.proposal << "]: expected "
+                    << (r.expectation ? describe(*r.expectation) : "nothing stated (a pass)")
+                    << ", got " << describe(r.verdict, shown_property(r));
+          if (r.verdict == scenario::Verdict::kIncomplete) {
+            std::cout << " (" << r.result.stats.incomplete_reason << ")";
+          }
+          std::cout << "\n    see: protmc run " << r.scenario->path << " --proposal " << r.proposal
+                    << "\n";
         }
-        std::cout << "\n    see: protmc run " << r.scenario->path << " --proposal " << r.proposal
-                  << "\n";
       }
+      std::ostringstream summary;
+      summary << "\n"
+              << results.size() << " results, " << as_expected << " as expected, " << differ
+              << " differ";
+      if (without_expectation > 0) {
+        summary << " (" << without_expectation << " without an expectation, judged by pass)";
+      }
+      summary << ", " << std::fixed << std::setprecision(2) << elapsed << " s\n";
+      std::cout << summary.str();
     }
-    std::ostringstream summary;
-    summary << "\n"
-            << results.size() << " results, " << as_expected << " as expected, " << differ
-            << " differ";
-    if (without_expectation > 0) {
-      summary << " (" << without_expectation << " without an expectation, judged by pass)";
-    }
-    summary << ", " << std::fixed << std::setprecision(2) << elapsed << " s\n";
-    std::cout << summary.str();
-  }
-  std::cout.flush();
-  return differ > 0 ? ExitStatus::kFinding : ExitStatus::kAsExpected;
+    std::cout.flush();
+    return differ > 0 ? ExitStatus::kFinding : ExitStatus::kAsExpected;
+  };
+  // On a stall: status 1 if a finished result differs, else 3 (incomplete).
+  const auto report_stall = [&](const std::vector<BatchResult>& results) {
+    report(results);
+    const bool finished_differ = std::any_of(results.begin(), results.end() - 1,
+                                             [](const BatchResult& r) { return r.differs(); });
+    return finished_differ ? ExitStatus::kFinding : ExitStatus::kIncomplete;
+  };
+  return report(run_batch(plan.jobs, "matrix", opts.stall_timeout_s, report_stall));
 }
 
 }  // namespace

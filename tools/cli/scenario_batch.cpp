@@ -125,20 +125,33 @@ BatchPlan plan_batch(const std::vector<scenario::Scenario>& scenarios,
 }
 
 std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std::string& command,
-                                   double stall_timeout_s) {
+                                   double stall_timeout_s, const BatchStallReport& on_stall) {
   const bool terminal = isatty(STDERR_FILENO) != 0;
   const InterruptScope interrupt_scope;
   std::vector<BatchResult> results;
   results.reserve(jobs.size());
   for (const BatchJob& job : jobs) {
     checker::ExploreOptions options = scenario::explore_options(*job.scenario, job.expectation);
-    // A stalled model ends the process: the table cannot be completed.
+    // A stalled model ends the process: the table cannot be completed, but
+    // what is done is reported, with this job incomplete. The exploring
+    // thread is stuck in model code and no longer touches `results`; what it
+    // wrote before is visible here through the probe's release/acquire beats.
     watch_exploration(
         options, command, job.scenario->name + "[" + job.proposal + "]", stall_timeout_s,
-        [&command](const checker::StallReport& /*report*/, const std::string& /*reason*/) {
+        [&command, &results, &on_stall, &job](const checker::StallReport& /*report*/,
+                                              const std::string& reason) {
           std::cerr << "protmc " << command
                     << ": stopped before the table was complete: INCOMPLETE\n";
-          return ExitStatus::kIncomplete;
+          BatchResult& stalled = results.back();
+          stalled.result = checker::ExploreResult{};
+          stalled.result.stats.complete = false;
+          stalled.result.stats.incomplete_reason = reason;
+          stalled.verdict = scenario::Verdict::kIncomplete;
+          if (job.expectation) {
+            stalled.as_expected =
+                scenario::as_expected(*job.expectation, stalled.verdict, stalled.result);
+          }
+          return on_stall ? on_stall(results) : ExitStatus::kIncomplete;
         });
     ProgressLine progress(terminal, command + ": " + job.scenario->name + "[" + job.proposal + "]");
     options.on_execution = [&progress](const checker::ExecutionSummary& summary) {

@@ -16,6 +16,7 @@
 
 #include "checker/explore/explorer.hpp"
 #include "model/scenario/config.hpp"
+#include "tools/cli/exit_status.hpp"
 #include "tools/scenario/scenario.hpp"
 
 namespace protmc::cli {
@@ -66,13 +67,21 @@ struct BatchPlan {
 BatchPlan plan_batch(const std::vector<scenario::Scenario>& scenarios,
                      const ProposalSelector& proposals, bool check_expectations);
 
+// What a command prints when a job's model stalls (interrupt.hpp): called on
+// the watchdog's thread with the results so far, every finished job and then
+// the stalled one (incomplete, its reason the stall, its counts zero); returns
+// the process's exit status. The process then ends: the stalled model thread
+// cannot be unwound.
+using BatchStallReport = std::function<ExitStatus(const std::vector<BatchResult>& results)>;
+
 // Explores every job in order with the scenario's "explore" settings. `command`
 // names the progress line ("matrix", "gate"). SIGINT stops the current
 // exploration between executions and leaves the rest incomplete. A model
-// stalled for `stall_timeout_s` (interrupt.hpp; 0: never) ends the process
-// with status 3 after saying where.
+// stalled for `stall_timeout_s` (0: never) is reported on stderr with where it
+// is, then `on_stall` prints the partial results and the process ends with
+// its status (3 without `on_stall`).
 std::vector<BatchResult> run_batch(const std::vector<BatchJob>& jobs, const std::string& command,
-                                   double stall_timeout_s);
+                                   double stall_timeout_s, const BatchStallReport& on_stall = {});
 
 // One result as `matrix --format json` and `gate --format json` print it:
 // {"scenario", "file", "proposal", "kernel", "verdict", "property",
