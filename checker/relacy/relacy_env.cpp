@@ -128,9 +128,9 @@ const RelacyThread& RelacyEnv::current() const {
   return in_main_ ? *threads_[0] : *threads_[thread_of_relacy_index_[rl::thread_index()]];
 }
 
-void RelacyEnv::main_fiber_entry(Fiber& /*fiber*/, void* argument) {
+void RelacyEnv::main_strand_entry(Strand& self, void* argument) {
   RelacyEnv& env = *static_cast<RelacyEnv*>(argument);
-  // Exceptions must not cross the fiber switch; fail() leaves through Relacy.
+  // Exceptions must not cross the strand switch; fail() leaves through Relacy.
   try {
     env.session_.program->main(env);
   } catch (const std::exception& e) {
@@ -138,18 +138,19 @@ void RelacyEnv::main_fiber_entry(Fiber& /*fiber*/, void* argument) {
   } catch (...) {
     env.fail(kInternalError, "thread main threw an exception");
   }
+  env.main_finished_ = true;
+  while (true) Strand::switch_to(self, env.main_host_);  // parked; its stack is reclaimed
 }
 
 void RelacyEnv::resume_main() {
   in_main_ = true;
-  main_fiber_->resume();
+  Strand::switch_to(main_host_, main_strand_);
   in_main_ = false;
-  if (main_fiber_->finished()) session_.main_stacks.release(main_fiber_->take_stack());
+  if (main_finished_) session_.main_stacks.release(main_strand_.reclaim_parked_stack());
 }
 
 void RelacyEnv::run_main_prologue() {
-  main_fiber_ = std::make_unique<Fiber>();
-  main_fiber_->start(session_.main_stacks.acquire(), &RelacyEnv::main_fiber_entry, this);
+  main_strand_.start(session_.main_stacks.acquire(), &RelacyEnv::main_strand_entry, this);
   resume_main();  // until main's first join, or its end
 }
 
@@ -161,7 +162,7 @@ void RelacyEnv::run_spawned(unsigned index) {
 }
 
 void RelacyEnv::run_main_epilogue() {
-  if (main_fiber_ && !main_fiber_->finished()) resume_main();  // from its first join on
+  if (main_strand_.has_stack() && !main_finished_) resume_main();  // from its first join on
 }
 
 void RelacyEnv::needs_dynamic(std::string reason) {
@@ -401,7 +402,7 @@ void RelacyEnv::join(ThreadId thread) {
     if (!in_main_) needs_dynamic("a spawned thread joins");
     if (phase_ != MainPhase::kJoining) {
       phase_ = MainPhase::kJoining;
-      main_fiber_->suspend();  // back to before(); resumed by after(), every thread done
+      Strand::switch_to(main_strand_, main_host_);  // back to before(); after() resumes it
     }
     ++joined_;
   } else {

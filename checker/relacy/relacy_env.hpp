@@ -31,7 +31,8 @@
 
 #include "checker/relacy/relacy_backend.hpp"
 #include "checker/runtime/env.hpp"
-#include "checker/runtime/fiber.hpp"
+#include "checker/runtime/stack_pool.hpp"
+#include "checker/runtime/strand.hpp"
 
 namespace protmc::checker::relacy::detail {
 
@@ -51,7 +52,7 @@ struct RelacySession {
   bool static_threads = false;
   bool needs_dynamic = false;
   std::string dynamic_reason;  // why needs_dynamic was set
-  StackPool main_stacks;       // for main's fiber in static mode
+  StackPool main_stacks;       // for main's strand in static mode
   std::chrono::steady_clock::time_point start;
   uint64_t executions_started = 0;
   // Set when a cap ended the search (the execution was cut with rl_until).
@@ -144,7 +145,7 @@ class RelacyEnv final : public Env {
 
  private:
   static void* thread_entry(void* thread);
-  static void main_fiber_entry(Fiber& fiber, void* env);
+  static void main_strand_entry(Strand& self, void* env);
   // Static mode: where main is in its spawn/join structure.
   enum class MainPhase : uint8_t { kPrologue, kSpawning, kJoining };
   // Static mode: a visible operation (or spawn) of the current thread is
@@ -171,8 +172,12 @@ class RelacyEnv final : public Env {
   };
   std::vector<NamedInvariant> invariants_;
   // Static mode only.
-  std::unique_ptr<Fiber> main_fiber_;
-  bool in_main_ = false;  // main's fiber is running (in before() or after())
+  // Main runs on a strand of its own, switched to from before() and after()
+  // (main_host_: their context) and parked for good once its body returns.
+  Strand main_strand_;
+  Strand main_host_;
+  bool main_finished_ = false;
+  bool in_main_ = false;  // main's strand is running (in before() or after())
   MainPhase phase_ = MainPhase::kPrologue;
   uint32_t joined_ = 0;
 };

@@ -46,7 +46,7 @@
 #include "checker/race/data_race.hpp"
 #include "checker/race/lockdep.hpp"
 #include "checker/runtime/env.hpp"
-#include "checker/runtime/fiber.hpp"
+#include "checker/runtime/stack_pool.hpp"
 #include "checker/runtime/operation.hpp"
 #include "checker/runtime/policy.hpp"
 #include "checker/runtime/progress_probe.hpp"

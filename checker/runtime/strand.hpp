@@ -1,12 +1,13 @@
-// Strands: fibers that switch symmetrically, for the executor's model threads.
+// Strands: fibers that switch symmetrically, for model threads.
 //
-// A Fiber (fiber.hpp) is resumed by a scheduler and suspends back to it, so
-// every handover between two model threads costs two switches, and after
-// each one the return-address predictor mispredicts every return up the new
-// stack. A Strand can switch directly to any other suspended Strand: the
-// executor runs its scheduler on the stack of the thread that announced an
-// operation and hands control straight to the thread that goes next (or
-// simply returns when that is the same thread).
+// A scheduler that resumes a fiber and waits for it to suspend back pays two
+// switches per handover between two model threads, and after each one the
+// return-address predictor mispredicts every return up the new stack. A
+// Strand can switch directly to any other suspended Strand: the executor runs
+// its scheduler on the stack of the thread that announced an operation and
+// hands control straight to the thread that goes next (or simply returns when
+// that is the same thread). The Relacy backend runs main's code on one, from
+// its suite's before() and after().
 //
 // The host is a Strand without a stack of its own: the OS thread's stack, on
 // which the executor's run() started. It is "suspended" while a model thread
@@ -24,7 +25,7 @@
 #include <boost/context/detail/fcontext.hpp>
 #include <cstddef>
 
-#include "checker/runtime/fiber.hpp"
+#include "checker/runtime/stack_pool.hpp"
 
 namespace protmc::checker {
 

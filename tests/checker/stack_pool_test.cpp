@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "checker/runtime/fiber.hpp"
+#include "checker/runtime/stack_pool.hpp"
 
 namespace protmc::checker {
 namespace {

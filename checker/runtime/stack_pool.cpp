@@ -1,4 +1,4 @@
-#include "checker/runtime/fiber.hpp"
+#include "checker/runtime/stack_pool.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -7,13 +7,7 @@
 
 #include "checker/support/check.hpp"
 
-#ifdef PROTMC_ASAN_FIBERS
-#include <sanitizer/common_interface_defs.h>
-#endif
-
 namespace protmc::checker {
-
-namespace ctx = boost::context::detail;
 
 namespace {
 std::size_t page_size() {
@@ -90,60 +84,6 @@ Stack StackPool::acquire() {
 
 void StackPool::release(Stack stack) {
   if (stack.valid()) free_.push_back(std::move(stack));
-}
-
-void Fiber::start(Stack stack, Entry entry, void* arg) {
-  stack_ = std::move(stack);
-  entry_ = entry;
-  arg_ = arg;
-  finished_ = false;
-  context_ = ctx::make_fcontext(stack_.top(), stack_.size(), &Fiber::trampoline);
-}
-
-void Fiber::resume() {
-  CHECK(!finished_);
-#ifdef PROTMC_ASAN_FIBERS
-  __sanitizer_start_switch_fiber(&fake_stack_, stack_.bottom(), stack_.size());
-#endif
-  ctx::transfer_t back = ctx::jump_fcontext(context_, this);
-#ifdef PROTMC_ASAN_FIBERS
-  __sanitizer_finish_switch_fiber(fake_stack_, nullptr, nullptr);
-#endif
-  context_ = back.fctx;
-}
-
-void Fiber::switch_out(bool final_switch) {
-#ifdef PROTMC_ASAN_FIBERS
-  void* fake = nullptr;
-  __sanitizer_start_switch_fiber(final_switch ? nullptr : &fake, caller_stack_bottom_,
-                                 caller_stack_size_);
-#else
-  (void)final_switch;
-#endif
-  ctx::transfer_t back = ctx::jump_fcontext(caller_, nullptr);
-  caller_ = back.fctx;
-#ifdef PROTMC_ASAN_FIBERS
-  __sanitizer_finish_switch_fiber(fake, &caller_stack_bottom_, &caller_stack_size_);
-#endif
-}
-
-void Fiber::suspend() { switch_out(false); }
-
-void Fiber::trampoline(ctx::transfer_t transfer) {
-  auto* self = static_cast<Fiber*>(transfer.data);
-  self->caller_ = transfer.fctx;
-#ifdef PROTMC_ASAN_FIBERS
-  __sanitizer_finish_switch_fiber(nullptr, &self->caller_stack_bottom_, &self->caller_stack_size_);
-#endif
-  self->entry_(*self, self->arg_);
-  self->finished_ = true;
-  self->switch_out(true);
-  CHECK_MSG(false, "a finished fiber was resumed");
-}
-
-Stack Fiber::take_stack() {
-  CHECK(finished_);
-  return std::move(stack_);
 }
 
 }  // namespace protmc::checker
