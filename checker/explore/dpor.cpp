@@ -61,16 +61,6 @@ DporPolicy::Node& DporPolicy::push_node() {
   return node;
 }
 
-DporPolicy::VarHistory& DporPolicy::grow_vars(uint32_t index) {
-  vars_.resize(index + 1);
-  return vars_[index];
-}
-
-DporPolicy::LockHistory& DporPolicy::grow_locks(uint32_t index) {
-  locks_.resize(index + 1);
-  return locks_[index];
-}
-
 void DporPolicy::join(Clock& clock, int32_t pos) const {
   if (pos < 0) return;
   const uint32_t* other = clock_of(pos);

@@ -25,6 +25,7 @@
 
 #include "checker/explore/wakeup_tree.hpp"
 #include "checker/runtime/policy.hpp"
+#include "checker/support/grown_at.hpp"
 #include "checker/support/ids.hpp"
 
 namespace protmc::checker {
@@ -102,18 +103,8 @@ class DporPolicy final : public SchedulingPolicy {
   void analyse(const StepRecord& record, Clock& clock, int32_t pos, bool detect);
   void race(int32_t earlier, const WakeupEvent& later, int32_t later_pos);
   // The history of a variable or lock, growing the table on first use.
-  VarHistory& var(uint32_t index) {
-    if (index < vars_.size()) [[likely]]
-      return vars_[index];
-    return grow_vars(index);
-  }
-  LockHistory& lock(uint32_t index) {
-    if (index < locks_.size()) [[likely]]
-      return locks_[index];
-    return grow_locks(index);
-  }
-  VarHistory& grow_vars(uint32_t index);
-  LockHistory& grow_locks(uint32_t index);
+  VarHistory& var(uint32_t index) { return grown_at(vars_, index); }
+  LockHistory& lock(uint32_t index) { return grown_at(locks_, index); }
 
   // Nodes [0, depth_) are live; the ones above keep their buffers for reuse,
   // so that steady-state exploration does not allocate per step.

@@ -43,16 +43,6 @@ void DataRaceDetector::join_into(SyncClock& into, const SyncClock& from, uint32_
   clock_max_into(into.data(), from.data(), clock_padded(threads));
 }
 
-DataRaceDetector::VarState& DataRaceDetector::grow_vars(uint32_t index) {
-  vars_.resize(index + 1);
-  return vars_[index];
-}
-
-DataRaceDetector::LockState& DataRaceDetector::grow_locks(uint32_t index) {
-  locks_.resize(index + 1);
-  return locks_[index];
-}
-
 void DataRaceDetector::on_spawn(uint32_t parent, uint32_t child) {
   CHECK(child < kMaxThreads);
   if (threads_.size() <= child) threads_.resize(child + 1, SyncClock{});

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "checker/runtime/env.hpp"
+#include "checker/support/grown_at.hpp"
 #include "checker/support/ids.hpp"
 
 namespace protmc::checker {
@@ -62,18 +63,8 @@ class DataRaceDetector {
 
   static void join_into(SyncClock& into, const SyncClock& from, uint32_t threads);
   [[nodiscard]] bool ordered(const AccessEntry& earlier, uint32_t thread) const;
-  VarState& var(uint32_t index) {
-    if (index < vars_.size()) [[likely]]
-      return vars_[index];
-    return grow_vars(index);
-  }
-  LockState& lock(uint32_t index) {
-    if (index < locks_.size()) [[likely]]
-      return locks_[index];
-    return grow_locks(index);
-  }
-  VarState& grow_vars(uint32_t index);
-  LockState& grow_locks(uint32_t index);
+  VarState& var(uint32_t index) { return grown_at(vars_, index); }
+  LockState& lock(uint32_t index) { return grown_at(locks_, index); }
 
   std::vector<SyncClock> threads_;
   std::vector<VarState> vars_;
