@@ -86,12 +86,6 @@ uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>
   return id;
 }
 
-bool Executor::is_enabled(uint32_t thread) const {
-  const ThreadState& th = *threads_[thread];
-  if (!th.started || th.finished) return false;
-  return pending_enabled(th);
-}
-
 bool Executor::pending_enabled(const ThreadState& th) const {
   if (const auto* op = std::get_if<LockOp>(&th.pending)) {
     const LockState& l = locks_[op->lock.index];

@@ -46,10 +46,10 @@
 #include "checker/race/data_race.hpp"
 #include "checker/race/lockdep.hpp"
 #include "checker/runtime/env.hpp"
-#include "checker/runtime/stack_pool.hpp"
 #include "checker/runtime/operation.hpp"
 #include "checker/runtime/policy.hpp"
 #include "checker/runtime/progress_probe.hpp"
+#include "checker/runtime/stack_pool.hpp"
 #include "checker/runtime/strand.hpp"
 #include "checker/trace/finding.hpp"
 #include "checker/trace/schedule.hpp"
@@ -101,7 +101,6 @@ class Executor final : public Env {
   [[nodiscard]] uint64_t pending_key(uint32_t thread) const;
   // n for a pending choose(n), 0 otherwise.
   [[nodiscard]] uint32_t pending_arity(uint32_t thread) const;
-  [[nodiscard]] bool is_enabled(uint32_t thread) const;
 
   // Env.
   VarId make_var(std::string_view name, uint64_t initial) override;
@@ -205,7 +204,7 @@ class Executor final : public Env {
   uint32_t start_thread(std::string_view name, std::function<void(Env&)>&& body,
                         const std::function<void(Env&)>* borrowed);
   void announce(Operation op);
-  // is_enabled for a started, unfinished thread: whether its pending operation can go.
+  // For a started, unfinished thread: whether its pending operation can go.
   [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
   // What performing one operation did: its event key, the value a trace
   // shows, the memory access the race detector checks, and for lock steps
@@ -259,7 +258,7 @@ class Executor final : public Env {
   // The started, unfinished threads for the enabled scan, as bit masks (bit t
   // for thread t), kept up to date at announce and at a thread's end: those
   // whose pending operation is always enabled, and those whose operation may
-  // have to wait (a lock acquisition or a join, which is_enabled then checks).
+  // have to wait (a lock acquisition or a join, which pending_enabled then checks).
   // The scan at every step reads two words instead of every thread.
   uint32_t ready_mask_ = 0;
   uint32_t may_wait_mask_ = 0;
@@ -267,9 +266,8 @@ class Executor final : public Env {
   std::vector<LockState> locks_;
   std::vector<std::pair<std::string, Invariant>> invariants_;
   std::array<uint32_t, kMaxThreads> enabled_{};  // the enabled threads at the scheduling point
-  uint32_t enabled_count_ = 0;
-  uint32_t enabled_mask_ = 0;           // the same set as a bit mask
-  SchedulingPolicy* policy_ = nullptr;  // of the running execution
+  uint32_t enabled_mask_ = 0;                    // the same set as a bit mask
+  SchedulingPolicy* policy_ = nullptr;           // of the running execution
   // Threads spawned but not yet run to their first announcement; the
   // scheduler runs them (next_to_run) before its next decision.
   std::vector<uint32_t> to_start_;

@@ -123,7 +123,6 @@ uint32_t Executor::next_to_run() {
     uint32_t enabled = 0;
     for (uint32_t m = enabled_mask; m != 0; m &= m - 1)
       enabled_[enabled++] = static_cast<uint32_t>(std::countr_zero(m));  // ascending
-    enabled_count_ = enabled;
     enabled_mask_ = enabled_mask;
     if (enabled == 0) {
       if ((ready_mask_ | may_wait_mask_) == 0) {  // every thread has ended
@@ -153,8 +152,8 @@ uint32_t Executor::next_to_run() {
 void Executor::report_livelock() {
   // A thread that was still spinning when the bound hit is most likely livelocked.
   constexpr uint32_t kRecentSteps = 32;
-  for (uint32_t i = 0; i < enabled_count_; ++i) {
-    const uint32_t t = enabled_[i];
+  for (uint32_t m = enabled_mask_; m != 0; m &= m - 1) {
+    const auto t = static_cast<uint32_t>(std::countr_zero(m));
     const uint32_t last = threads_[t]->last_spin;
     if (last != UINT32_MAX && step_ - last <= kRecentSteps) {
       record_finding(Finding{kLivelock,
