@@ -219,8 +219,6 @@ bool Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
   const uint32_t step = step_;
   const StepEffect e =
       std::visit([&](const auto& op) { return apply(th, op, decision.value); }, th.pending);
-  const uint64_t key = e.key;
-  const bool queued = e.queued;
   std::optional<RaceHit> race;
   bool wrote_watched = false;
   if (e.accesses) {
@@ -228,36 +226,30 @@ bool Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
       race = races_.on_access(t, e.var, e.is_read, e.is_write, e.access, e.order, step);
     wrote_watched = e.is_write && vars_[e.var].watched;
   }
-  const uint64_t shown_value = e.shown_value;
-  const uint32_t race_var = e.var;
-  const bool disables_shared = e.disables_shared;
-  const bool unconditional = e.unconditional;
-  const bool took_by_trylock = e.trylock;
 
   schedule_.choices.push_back(Choice{t, decision.value});
-  keys_.push_back(key);
+  keys_.push_back(e.key);
   if (config_.recording) {
-    record_event(th, th.pending, key, shown_value);
-    if (queued) trace_.events.back().operation += " (waits: queued behind the holders)";
+    record_event(th, th.pending, e.key, e.shown_value);
+    if (e.queued) trace_.events.back().operation += " (waits: queued behind the holders)";
   }
   ++step_;
-  policy.on_step(StepRecord{step, t, key, decision.value, disables_shared, queued, unconditional,
-                            took_by_trylock});
+  policy.on_step(StepRecord{step, t, e.key, decision.value, e.disables_shared, e.queued,
+                            e.unconditional, e.trylock});
 
   if (race) {
-    const bool write = kind_of(key) == KeyKind::kWrite;
+    const bool write = kind_of(e.key) == KeyKind::kWrite;
     std::string message =
-        "data race on " + var_display(race_var) + ": " + (write ? "write" : "read") +
-        " by thread " + th.name + " is unordered with an earlier " +
-        (race->other_is_write ? "write" : "read") + " by thread " +
-        threads_[race->other_thread]->name + ", and at least one is a plain access";
+        "data race on " + var_display(e.var) + ": " + (write ? "write" : "read") + " by thread " +
+        th.name + " is unordered with an earlier " + (race->other_is_write ? "write" : "read") +
+        " by thread " + threads_[race->other_thread]->name + ", and at least one is a plain access";
     DataRace detail;
-    detail.object = var_display(race_var);
+    detail.object = var_display(e.var);
     record_finding(
         Finding{kDataRace, std::move(message), std::move(detail), {race->other_step, step}, {}});
   }
   if (wrote_watched && !stop_) check_invariants();
-  return !stop_ && !queued;  // a queued writer stays at its down_write
+  return !stop_ && !e.queued;  // a queued writer stays at its down_write
 }
 
 std::string Executor::lock_display(uint32_t lock) const {
