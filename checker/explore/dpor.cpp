@@ -1,6 +1,8 @@
 #include "checker/explore/dpor.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 #include "checker/explore/event_key.hpp"
 #include "checker/runtime/executor.hpp"
@@ -22,6 +24,16 @@ void upsert_per_thread(std::vector<int32_t>& entries, int32_t pos, uint32_t thre
   entries.push_back(pos);
 }
 
+// Copies or clears the first n entries of a clock, n a multiple of four,
+// four entries at a time: inline, where std::copy_n and std::fill_n of a
+// run-time length become library calls that cost more than these few entries.
+void copy_entries(uint32_t* __restrict into, const uint32_t* __restrict from, uint32_t n) {
+  for (uint32_t i = 0; i < n; i += 4) std::memcpy(into + i, from + i, 4 * sizeof(uint32_t));
+}
+void clear_entries(uint32_t* into, uint32_t n) {
+  for (uint32_t i = 0; i < n; i += 4) std::memset(into + i, 0, 4 * sizeof(uint32_t));
+}
+
 }  // namespace
 
 void DporPolicy::begin_execution() {
@@ -29,7 +41,7 @@ void DporPolicy::begin_execution() {
   clocks_used_ = 0;
   // Entries from width_ on are zero in every thread clock (so that spawns and
   // joins touch only width_ entries): clear the prefix the last execution used.
-  for (Clock& clock : thread_clock_) std::fill_n(clock.begin(), width_, 0);
+  for (Clock& clock : thread_clock_) clear_entries(clock.data(), clock_padded(width_));
   if (thread_clock_.empty()) thread_clock_.resize(1, Clock{});
   thread_events_.assign(1, 0);
   for (auto& v : vars_) {
@@ -53,11 +65,11 @@ void DporPolicy::begin_execution() {
 DporPolicy::Node& DporPolicy::push_node() {
   if (depth_ == stack_.size()) stack_.emplace_back();
   Node& node = stack_[depth_++];
-  node.sleep.clear();
-  node.done.clear();
+  node.sleep.mask = 0;
+  node.done.mask = 0;
   node.wut.clear();
   node.has_choice = false;
-  node.expanded.clear();
+  node.expanded = 0;
   return node;
 }
 
@@ -82,25 +94,15 @@ std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
   WakeupEvent first;
   if (node.wut.empty()) {
     // A fresh node: explore any enabled thread that is not asleep.
-    uint32_t pick = UINT32_MAX;
-    for (uint32_t t : point.enabled) {
-      const bool asleep = std::any_of(node.sleep.begin(), node.sleep.end(),
-                                      [t](const WakeupEvent& s) { return s.thread == t; });
-      if (!asleep) {
-        pick = t;
-        break;
-      }
-    }
-    if (pick == UINT32_MAX) return std::nullopt;
-    first = WakeupEvent{pick, 0, 0};
+    const uint32_t awake = point.enabled_mask & ~node.sleep.mask;
+    if (awake == 0) return std::nullopt;
+    first = WakeupEvent{static_cast<uint32_t>(std::countr_zero(awake)), 0, 0};  // the lowest
     next_subtree_.clear();
   } else {
     // The first branch of the wakeup tree leaves the tree while it is explored:
     // insertions never descend into it (its event races with every inserted
     // sequence's last event), so it need not stay as a placeholder.
-    first = node.wut.first();
-    node.wut.take_first_subtree(next_subtree_);
-    node.wut.pop_first();
+    first = node.wut.take_first(next_subtree_);
   }
   CHECK_MSG(point.is_enabled(first.thread),
             "DPOR wakeup sequence names a thread that is not enabled");
@@ -109,9 +111,8 @@ std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
   node.has_choice = true;
   // choose(n): every value is explored from this node, one branch each.
   const uint32_t arity = point.executor->pending_arity(first.thread);
-  if (arity > 1 &&
-      std::find(node.expanded.begin(), node.expanded.end(), first.thread) == node.expanded.end()) {
-    node.expanded.push_back(first.thread);
+  if (arity > 1 && (node.expanded & (1U << first.thread)) == 0) {
+    node.expanded |= 1U << first.thread;
     for (uint32_t v = 0; v < arity; ++v) {
       if (v != first.value && !node.wut.has_root_child(first.thread, v))
         node.wut.add_root_child(WakeupEvent{first.thread, node.chosen_key, v});
@@ -141,14 +142,15 @@ void DporPolicy::on_step(const StepRecord& record) {
   const uint32_t padded = clock_padded(width_);
   clocks_used_ += padded;
   if (clocks_.size() < clocks_used_) clocks_.resize(std::max(clocks_used_, 2 * clocks_.size()));
-  std::copy_n(clock.begin(), padded, clocks_.begin() + offset);
+  copy_entries(&clocks_[offset], clock.data(), padded);
   if (record.step >= replay_until_) {
     // Enter the next node: its sleep set is what stays independent of this step.
     Node& next = push_node();
     const Node& parent = stack_[record.step];
-    for (const auto* list : {&parent.sleep, &parent.done}) {
-      for (const WakeupEvent& s : *list) {
-        if (s.thread != t && !dependent(s.key, record.key)) next.sleep.push_back(s);
+    for (const ThreadKeys* set : {&parent.sleep, &parent.done}) {
+      for (uint32_t m = set->mask & ~(1U << t); m != 0; m &= m - 1) {
+        const auto s = static_cast<uint32_t>(std::countr_zero(m));
+        if (!dependent(set->key[s], record.key)) next.sleep.add(s, set->key[s]);
       }
     }
     std::swap(next.wut, next_subtree_);
@@ -161,7 +163,7 @@ void DporPolicy::on_spawn(uint32_t parent, uint32_t child) {
     thread_events_.resize(child + 1, 0);
   }
   // The child's entries from width_ on are already zero (begin_execution).
-  std::copy_n(thread_clock_[parent].begin(), width_, thread_clock_[child].begin());
+  copy_entries(thread_clock_[child].data(), thread_clock_[parent].data(), clock_padded(width_));
   thread_events_[child] = 0;
   width_ = std::max(width_, child + 1);
 }
@@ -183,18 +185,20 @@ void DporPolicy::on_blocked_at_end(uint32_t thread, uint64_t pending_key) {
 void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bool detect) {
   const uint32_t t = record.thread;
   const uint64_t key = record.key;
-  const WakeupEvent self{t, key, record.value};
   // Candidates are collected first and checked once every dependency is
   // known: e races with this event only if no dependency d of another thread
   // has e → d (otherwise e → d → this event, and reversing e alone is not a
   // race and may not even be executable). Paths through e's own thread, such
   // as an acquisition's own release, do not count: acquisitions race.
-  Clock before;  // the clock before this event's dependencies; only [0, width_) is read
-  std::copy_n(clock.begin(), width_, before.begin());
+  // Every case below considers all its candidates before it joins any
+  // dependency, so `clock` is still the clock before them when a candidate
+  // is filtered (other threads' events already before this one are not races).
   candidates_.clear();
   dependencies_.clear();
   auto consider = [&](int32_t earlier) {
-    if (earlier >= 0) candidates_.push_back(earlier);
+    if (earlier < 0 || !detect) return;
+    const Event& ev = events_[static_cast<std::size_t>(earlier)];
+    if (ev.thread != t && clock[ev.thread] <= ev.index) candidates_.push_back(earlier);
   };
   auto dep = [&](int32_t earlier) {
     if (earlier < 0) return;
@@ -323,10 +327,8 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
       // Releases cannot move before their acquisition; they race only with
       // steps that found the lock taken (failed trylocks, queued writers).
       LockHistory& h = lock(object);
-      for (int32_t f : h.failed_tries) {
-        consider(f);
-        dep(f);
-      }
+      for (int32_t f : h.failed_tries) consider(f);
+      for (int32_t f : h.failed_tries) dep(f);
       const bool exclusive = kind_of(key) == KeyKind::kReleaseExclusive;
       if (exclusive) {
         dep(h.last_state_change);
@@ -351,17 +353,15 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
       break;
     }
   }
-  if (!detect) return;
   for (int32_t e : candidates_) {
     const Event& ev = events_[static_cast<std::size_t>(e)];
-    if (ev.thread == t || happens_before(e, before)) continue;
     const bool through_other =
         std::any_of(dependencies_.begin(), dependencies_.end(), [&](int32_t d) {
           const Event& dep_event = events_[static_cast<std::size_t>(d)];
           return dep_event.thread != ev.thread && ev.thread < dep_event.width &&
                  clock_of(d)[ev.thread] > ev.index;
         });
-    if (!through_other) race(e, self, pos);
+    if (!through_other) race(e, WakeupEvent{t, key, record.value}, pos);
   }
 }
 
@@ -378,9 +378,11 @@ void DporPolicy::race(int32_t earlier, const WakeupEvent& later, int32_t later_p
   scratch_.push_back(later);
   Node& node = stack_[static_cast<std::size_t>(earlier)];
   int index = -1;
-  for (const auto* list : {&node.sleep, &node.done}) {
-    for (const WakeupEvent& s : *list) {
-      if (weak_initial(s, scratch_, index)) return;  // already explored, or will be elsewhere
+  for (const ThreadKeys* set : {&node.sleep, &node.done}) {
+    for (uint32_t m = set->mask; m != 0; m &= m - 1) {
+      const auto s = static_cast<uint32_t>(std::countr_zero(m));
+      // Already explored, or will be elsewhere.
+      if (weak_initial(WakeupEvent{s, set->key[s], 0}, scratch_, index)) return;
     }
   }
   node.wut.insert(scratch_);
@@ -392,8 +394,10 @@ bool DporPolicy::next_execution() {
   while (depth_ > 0) {
     Node& node = stack_[depth_ - 1];
     const uint32_t t = node.chosen.thread;
-    if (!node.wut.has_root_child_for(t, false))
-      node.done.push_back(WakeupEvent{t, node.chosen_key, 0});
+    if (!node.wut.has_root_child_for(t, false)) {
+      CHECK(!node.sleep.contains(t));  // a sleeping thread is never chosen
+      node.done.add(t, node.chosen_key);
+    }
     node.has_choice = false;
     if (!node.wut.empty()) {
       replay_until_ = static_cast<uint32_t>(depth_ - 1);

@@ -44,14 +44,26 @@ class DporPolicy final : public SchedulingPolicy {
  private:
   using Clock = std::array<uint32_t, kMaxThreads>;
 
+  // A set of threads, each with the key of its next event (a thread has one
+  // next event at a given point, so one key each). O(1) add and lookup;
+  // iteration visits members in ascending thread order.
+  struct ThreadKeys {
+    uint32_t mask = 0;
+    std::array<uint64_t, kMaxThreads> key;
+    [[nodiscard]] bool contains(uint32_t thread) const { return ((mask >> thread) & 1U) != 0; }
+    void add(uint32_t thread, uint64_t k) {
+      mask |= 1U << thread;
+      key[thread] = k;
+    }
+  };
   struct Node {
-    std::vector<WakeupEvent> sleep;  // asleep on entry: thread and its next event
-    std::vector<WakeupEvent> done;   // threads whose branches here are explored
+    ThreadKeys sleep;  // asleep on entry: thread and its next event
+    ThreadKeys done;   // threads whose branches here are explored
     WakeupTree wut;
     Decision chosen;
     uint64_t chosen_key = 0;  // the chosen thread's pending (conservative) key
     bool has_choice = false;
-    std::vector<uint32_t> expanded;  // threads whose choose values were all queued here
+    uint32_t expanded = 0;  // threads (bits) whose choose values were all queued here
   };
   struct Event {
     uint32_t thread;

@@ -1,5 +1,7 @@
 #include "checker/explore/wakeup_tree.hpp"
 
+#include <utility>
+
 #include "checker/explore/event_key.hpp"
 #include "checker/support/check.hpp"
 
@@ -81,18 +83,23 @@ void WakeupTree::copy_subtree(int32_t from_children, WakeupTree& out, int32_t ou
   }
 }
 
-void WakeupTree::take_first_subtree(WakeupTree& out) {
-  out.clear();
+WakeupEvent WakeupTree::take_first(WakeupTree& out) {
   const int32_t first = nodes_[0].first_child;
   CHECK(first != kNone);
-  copy_subtree(nodes_[first].first_child, out, 0);
-  nodes_[first].first_child = kNone;
-}
-
-void WakeupTree::pop_first() {
-  const int32_t first = nodes_[0].first_child;
-  CHECK(first != kNone);
-  nodes_[0].first_child = nodes_[first].next_sibling;
+  const WakeupEvent event = nodes_[first].event;
+  const int32_t rest = nodes_[first].next_sibling;
+  if (rest == kNone) {
+    // The only branch: re-root the arena below it and hand the arena over
+    // (the old root and `first` stay behind as garbage), no copy.
+    nodes_[0].first_child = nodes_[first].first_child;
+    std::swap(nodes_, out.nodes_);
+    nodes_.clear();
+  } else {
+    out.clear();
+    copy_subtree(nodes_[first].first_child, out, 0);
+    nodes_[0].first_child = rest;
+  }
+  return event;
 }
 
 void WakeupTree::insert(std::vector<WakeupEvent>& v) {

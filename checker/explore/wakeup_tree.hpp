@@ -46,11 +46,10 @@ class WakeupTree {
   [[nodiscard]] bool has_root_child(uint32_t thread, uint32_t value) const;
   // Appends `event` as a new rightmost root child (a leaf).
   void add_root_child(const WakeupEvent& event);
-  // Copies the subtree below the first root child into `out` (cleared first)
-  // and leaves the first child a leaf.
-  void take_first_subtree(WakeupTree& out);
-  // Removes the first root child.
-  void pop_first();
+  // Removes the first root child and returns its event; the subtree below it
+  // replaces `out`'s contents. O(1) when it was the only root child (the
+  // arena itself is handed over), otherwise O(size of that subtree).
+  WakeupEvent take_first(WakeupTree& out);
 
   // insert_[E](v): see the header comment. `v` is consumed.
   void insert(std::vector<WakeupEvent>& v);
