@@ -13,8 +13,8 @@ namespace protmc::checker {
 
 namespace {
 
-void upsert_per_thread(std::vector<int32_t>& entries, int32_t pos, uint32_t thread,
-                       const auto& thread_of_pos) {
+[[gnu::always_inline]] inline void upsert_per_thread(std::vector<int32_t>& entries, int32_t pos,
+                                                     uint32_t thread, const auto& thread_of_pos) {
   for (int32_t& e : entries) {
     if (thread_of_pos(e) == thread) {
       e = pos;
@@ -35,6 +35,20 @@ void clear_entries(uint32_t* into, uint32_t n) {
 }
 
 }  // namespace
+
+DporPolicy::DporPolicy() {
+  // One allocation each for what a small program's first execution needs,
+  // instead of a series of doublings (an exploration of a small program is
+  // a few dozen executions, so its setup is a visible part of each).
+  stack_.reserve(32);
+  events_.reserve(64);
+  clocks_.resize(512);
+  thread_clock_.reserve(kMaxThreads);
+  thread_events_.reserve(kMaxThreads);
+  candidates_.reserve(16);
+  dependencies_.reserve(16);
+  scratch_.reserve(32);
+}
 
 void DporPolicy::begin_execution() {
   events_.clear();
@@ -195,12 +209,12 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
   // is filtered (other threads' events already before this one are not races).
   candidates_.clear();
   dependencies_.clear();
-  auto consider = [&](int32_t earlier) {
+  auto consider = [&](int32_t earlier) __attribute__((always_inline)) {
     if (earlier < 0 || !detect) return;
     const Event& ev = events_[static_cast<std::size_t>(earlier)];
     if (ev.thread != t && clock[ev.thread] <= ev.index) candidates_.push_back(earlier);
   };
-  auto dep = [&](int32_t earlier) {
+  auto dep = [&](int32_t earlier) __attribute__((always_inline)) {
     if (earlier < 0) return;
     dependencies_.push_back(earlier);
     join(clock, earlier);

@@ -32,6 +32,7 @@ namespace protmc::checker {
 
 class DporPolicy final : public SchedulingPolicy {
  public:
+  DporPolicy();
   void begin_execution() override;
   std::optional<Decision> pick(const SchedulingPoint& point) override;
   void on_step(const StepRecord& record) override;
