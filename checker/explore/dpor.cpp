@@ -45,8 +45,6 @@ DporPolicy::DporPolicy() {
   clocks_.resize(512);
   thread_clock_.reserve(kMaxThreads);
   thread_events_.reserve(kMaxThreads);
-  candidates_.reserve(16);
-  dependencies_.reserve(16);
   scratch_.reserve(32);
 }
 
@@ -54,8 +52,13 @@ void DporPolicy::begin_execution() {
   events_.clear();
   clocks_used_ = 0;
   // Entries from width_ on are zero in every thread clock (so that spawns and
-  // joins touch only width_ entries): clear the prefix the last execution used.
-  for (Clock& clock : thread_clock_) clear_entries(clock.data(), clock_padded(width_));
+  // joins touch only width_ entries): clear the prefix the last execution
+  // used, in the clocks it made non-zero.
+  for (uint32_t t = 0; t < thread_clock_.size(); ++t) {
+    if ((zero_clocks_ >> t & 1U) == 0) clear_entries(thread_clock_[t].data(), clock_padded(width_));
+  }
+  zero_clocks_ = ~0U;
+  for (uint32_t t = 0; t < thread_clock_.size(); ++t) pending_joins_[t] = 0;
   if (thread_clock_.empty()) thread_clock_.resize(1, Clock{});
   thread_events_.assign(1, 0);
   for (auto& v : vars_) {
@@ -87,7 +90,7 @@ DporPolicy::Node& DporPolicy::push_node() {
   return node;
 }
 
-void DporPolicy::join(Clock& clock, int32_t pos) const {
+[[gnu::always_inline]] inline void DporPolicy::join(Clock& clock, int32_t pos) const {
   if (pos < 0) return;
   const uint32_t* other = clock_of(pos);
   const uint32_t width = events_[static_cast<std::size_t>(pos)].width;
@@ -140,9 +143,11 @@ void DporPolicy::on_step(const StepRecord& record) {
   const auto pos = static_cast<int32_t>(events_.size());
   // The thread's clock becomes the event's clock in place (analyse never
   // reads the stepping thread's own entry of thread_clock_ otherwise).
+  settle_joins(t);
   Clock& clock = thread_clock_[t];
   const uint32_t index = thread_events_[t]++;
   clock[t] = index + 1;
+  zero_clocks_ &= ~(1U << t);
   analyse(record, clock, pos, record.step >= replay_until_);
   // The branch's event as it executed: a trylock or CAS announces the
   // conservative key but may fail, and a failed trylock commutes with other
@@ -176,18 +181,41 @@ void DporPolicy::on_spawn(uint32_t parent, uint32_t child) {
     thread_clock_.resize(child + 1, Clock{});
     thread_events_.resize(child + 1, 0);
   }
-  // The child's entries from width_ on are already zero (begin_execution).
-  copy_entries(thread_clock_[child].data(), thread_clock_[parent].data(), clock_padded(width_));
+  // The child's clock is zero (begin_execution; thread indices are not
+  // reused within an execution): copy the parent's unless it is zero too, as
+  // main's is while it spawns its first threads.
+  settle_joins(parent);
+  if ((zero_clocks_ >> parent & 1U) == 0) {
+    copy_entries(thread_clock_[child].data(), thread_clock_[parent].data(), clock_padded(width_));
+    zero_clocks_ &= ~(1U << child);
+  }
   thread_events_[child] = 0;
   width_ = std::max(width_, child + 1);
 }
 
 void DporPolicy::on_join(uint32_t joiner, uint32_t joined) {
-  // Entries from width_ on are zero in both clocks.
-  clock_max_into(thread_clock_[joiner].data(), thread_clock_[joined].data(), clock_padded(width_));
+  // Joined when the joiner next needs its clock: a thread that ends after its
+  // joins, as main usually does, never pays for them. The joined thread has
+  // ended, so its clock no longer changes.
+  pending_joins_[joiner] |= 1U << joined;
+}
+
+void DporPolicy::settle_pending_joins(uint32_t joiner) {
+  const uint32_t pending = pending_joins_[joiner];
+  pending_joins_[joiner] = 0;
+  for (uint32_t m = pending; m != 0; m &= m - 1) {
+    const auto joined = static_cast<uint32_t>(std::countr_zero(m));
+    settle_joins(joined);  // what the joined thread joined before it ended
+    if ((zero_clocks_ >> joined & 1U) != 0) continue;
+    // Entries from width_ on are zero in both clocks.
+    clock_max_into(thread_clock_[joiner].data(), thread_clock_[joined].data(),
+                   clock_padded(width_));
+    zero_clocks_ &= ~(1U << joiner);
+  }
 }
 
 void DporPolicy::on_blocked_at_end(uint32_t thread, uint64_t pending_key) {
+  settle_joins(thread);
   Clock clock = thread_clock_[thread];
   clock[thread] = thread_events_[thread] + 1;
   StepRecord pending;
@@ -212,11 +240,11 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
   auto consider = [&](int32_t earlier) __attribute__((always_inline)) {
     if (earlier < 0 || !detect) return;
     const Event& ev = events_[static_cast<std::size_t>(earlier)];
-    if (ev.thread != t && clock[ev.thread] <= ev.index) candidates_.push_back(earlier);
+    if (ev.thread != t && clock[ev.thread] <= ev.index) candidates_.push(earlier);
   };
   auto dep = [&](int32_t earlier) __attribute__((always_inline)) {
     if (earlier < 0) return;
-    dependencies_.push_back(earlier);
+    dependencies_.push(earlier);
     join(clock, earlier);
   };
   auto thread_of_pos = [this](int32_t p) { return events_[static_cast<std::size_t>(p)].thread; };
@@ -229,6 +257,7 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
     case KeyKind::kJoin:
       // Entries from width_ on are zero in both clocks. The joined thread is
       // not the joining one, so the two clocks never overlap.
+      settle_joins(object);
       clock_max_into(clock.data(), thread_clock_[object].data(), clock_padded(width_));
       break;
     case KeyKind::kRead: {

@@ -102,6 +102,25 @@ class DporPolicy final : public SchedulingPolicy {
     std::vector<int32_t> failed_tries;  // failed trylocks since the last acquisition
   };
 
+  // Event positions: a push is a compare, a store and an increment, inline
+  // (std::vector's push_back tends to stay an out-of-line call in analyse()).
+  class PosList {
+   public:
+    void clear() { size_ = 0; }
+    void push(int32_t pos) {
+      if (size_ == buf_.size()) [[unlikely]]
+        grow();
+      buf_[size_++] = pos;
+    }
+    [[nodiscard]] const int32_t* begin() const { return buf_.data(); }
+    [[nodiscard]] const int32_t* end() const { return buf_.data() + size_; }
+
+   private:
+    [[gnu::noinline]] void grow() { buf_.resize(buf_.empty() ? 16 : 2 * buf_.size()); }
+    std::vector<int32_t> buf_;
+    std::size_t size_ = 0;
+  };
+
   [[nodiscard]] const uint32_t* clock_of(int32_t pos) const {
     return &clocks_[events_[static_cast<std::size_t>(pos)].clock_offset];
   }
@@ -132,13 +151,21 @@ class DporPolicy final : public SchedulingPolicy {
   std::vector<uint32_t> clocks_;  // each event's `width` clock entries, back to back
   std::size_t clocks_used_ = 0;
   std::vector<Clock> thread_clock_;
+  uint32_t zero_clocks_ = ~0U;  // threads (bits) whose clock is known to be all zero
+  // Per thread: ended threads it joined whose clocks are not yet joined into its own.
+  std::array<uint32_t, kMaxThreads> pending_joins_{};
+  // Joins the clocks of `thread`'s pending joins into its own; O(1) when none.
+  void settle_joins(uint32_t thread) {
+    if (pending_joins_[thread] != 0) settle_pending_joins(thread);
+  }
+  void settle_pending_joins(uint32_t joiner);
   uint32_t width_ = 1;  // threads created so far: clock entries in use
   std::vector<uint32_t> thread_events_;
   std::vector<VarHistory> vars_;
   std::vector<LockHistory> locks_;
   std::vector<WakeupEvent> scratch_;
-  std::vector<int32_t> candidates_;    // analyse(): possible races of the new event
-  std::vector<int32_t> dependencies_;  // analyse(): the steps it directly depends on
+  PosList candidates_;    // analyse(): possible races of the new event
+  PosList dependencies_;  // analyse(): the steps it directly depends on
 };
 
 }  // namespace protmc::checker

@@ -49,8 +49,14 @@ bool WakeupTree::has_root_child(uint32_t thread, uint32_t value) const {
   return false;
 }
 
+void WakeupTree::add_root() {
+  // Most trees stay small: one allocation for them instead of doublings from 1.
+  if (nodes_.capacity() == 0) nodes_.reserve(16);
+  nodes_.push_back(Node{});
+}
+
 int32_t WakeupTree::append_child(int32_t parent, const WakeupEvent& event) {
-  if (nodes_.empty()) nodes_.push_back(Node{});  // the root
+  if (nodes_.empty()) add_root();
   const auto id = static_cast<int32_t>(nodes_.size());
   nodes_.push_back(Node{event, kNone, kNone});
   int32_t c = nodes_[parent].first_child;
@@ -103,7 +109,7 @@ WakeupEvent WakeupTree::take_first(WakeupTree& out) {
 }
 
 void WakeupTree::insert(std::vector<WakeupEvent>& v) {
-  if (nodes_.empty()) nodes_.push_back(Node{});  // the root
+  if (nodes_.empty()) add_root();
   int32_t node = 0;
   while (true) {
     if (v.empty()) return;  // an existing branch already extends v

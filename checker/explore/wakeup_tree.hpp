@@ -63,6 +63,7 @@ class WakeupTree {
     int32_t first_child = kNone;
     int32_t next_sibling = kNone;
   };
+  void add_root();
   int32_t append_child(int32_t parent, const WakeupEvent& event);
   void copy_subtree(int32_t from_children, WakeupTree& out, int32_t out_parent) const;
 

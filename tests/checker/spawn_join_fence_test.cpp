@@ -7,6 +7,7 @@
 // natively (the engine is sequentially consistent; env.hpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,32 @@ TEST(Join, WaitsWithoutAStepAndOrdersTheJoinedThreadBeforeTheJoiner) {
   EXPECT_EQ(result.verdict, Verdict::kPass);  // no race, and the load always sees 1
   EXPECT_EQ(result.stats.executions, 1U);
   EXPECT_EQ(result.stats.steps, 2U);
+}
+
+// DPOR joins clocks lazily, when the joiner next steps; a join must still
+// carry everything the joined thread had joined. B's store to x reaches main
+// only through two joins (A joins B and ends, main joins A), so main's store to x is
+// ordered after it, and the only traces are where C's load falls among the
+// two stores: before both, between them, after both.
+TEST(Join, OrdersForDporWhatTheJoinedThreadHadJoined) {
+  std::vector<uint64_t> seen;
+  const Program program{
+      "nested-joins", [&seen](Env& env) {
+        const VarId x = env.make_var("x", 0);
+        const ThreadId a = env.spawn("A", [x](Env& e) {
+          const ThreadId b = e.spawn("B", [x](Env& f) { f.store(x, 1, Access::kMarked); });
+          e.join(b);  // and ends, with no step after it
+        });
+        env.spawn("C", [x, &seen](Env& e) { seen.push_back(e.load(x, Access::kMarked)); });
+        env.join(a);
+        env.store(x, 2, Access::kMarked);
+      }};
+  const ExploreResult result = explore(program, ExploreOptions{});
+  EXPECT_EQ(result.verdict, Verdict::kPass);
+  EXPECT_EQ(result.stats.executions, 3U);
+  EXPECT_EQ(result.stats.blocked, 0U);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<uint64_t>{0, 1, 2}));
 }
 
 TEST(Join, OfAThreadThatNeverEndsIsADeadlock) {
