@@ -75,17 +75,36 @@ void WakeupTree::copy_subtree(int32_t from_children, WakeupTree& out, int32_t ou
   // Iterative, preorder (children in order): a branch can be as long as an
   // execution, and this runs on a model thread's stack (the scheduler runs
   // there; see executor.hpp), so recursion depth must not follow branch length.
-  std::vector<CopyPending>& stack = out.copy_stack_;
-  stack.clear();
-  if (from_children != kNone) stack.push_back({from_children, out_parent});
-  while (!stack.empty()) {
-    const CopyPending top = stack.back();
-    stack.pop_back();
-    const Node& node = nodes_[top.from];
-    const int32_t copy = out.append_child(top.parent, node.event);
-    // Its next sibling after its whole subtree: push the sibling first.
-    if (node.next_sibling != kNone) stack.push_back({node.next_sibling, top.parent});
-    if (node.first_child != kNone) stack.push_back({node.first_child, copy});
+  // A chain of only children (the common shape) needs no work list at all.
+  if (out.nodes_.empty()) out.add_root();
+  CHECK(out.nodes_[out_parent].first_child == kNone);
+  std::vector<CopyPending>& pending = out.copy_stack_;
+  pending.clear();
+  int32_t from = from_children;
+  int32_t parent = out_parent;
+  int32_t previous = kNone;  // the copy's previous sibling
+  while (true) {
+    if (from == kNone) {
+      if (pending.empty()) return;
+      const CopyPending next = pending.back();
+      pending.pop_back();
+      from = next.from;
+      parent = next.parent;
+      previous = next.previous;
+    }
+    const Node& node = nodes_[from];
+    const auto copy = static_cast<int32_t>(out.nodes_.size());
+    out.nodes_.push_back(Node{node.event, kNone, kNone});
+    if (previous == kNone) {
+      out.nodes_[parent].first_child = copy;
+    } else {
+      out.nodes_[previous].next_sibling = copy;
+    }
+    // Its next sibling comes after its whole subtree.
+    if (node.next_sibling != kNone) pending.push_back({node.next_sibling, parent, copy});
+    from = node.first_child;
+    parent = copy;
+    previous = kNone;
   }
 }
 

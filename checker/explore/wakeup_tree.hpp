@@ -65,6 +65,8 @@ class WakeupTree {
   };
   void add_root();
   int32_t append_child(int32_t parent, const WakeupEvent& event);
+  // Copies the siblings from `from_children` on, with their subtrees, as the
+  // children of `out_parent` in `out`, which must have none yet.
   void copy_subtree(int32_t from_children, WakeupTree& out, int32_t out_parent) const;
 
   // nodes_[0] is the root once anything was added; an empty vector is an
@@ -72,8 +74,9 @@ class WakeupTree {
   std::vector<Node> nodes_;
   // copy_subtree's work list, kept for its buffer (in the tree copied into).
   struct CopyPending {
-    int32_t from;    // the next node to copy
-    int32_t parent;  // its copy's parent in the destination
+    int32_t from;      // the next node to copy
+    int32_t parent;    // its copy's parent in the destination
+    int32_t previous;  // its copy's previous sibling there
   };
   std::vector<CopyPending> copy_stack_;
 };
