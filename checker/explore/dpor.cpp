@@ -48,6 +48,30 @@ DporPolicy::DporPolicy() {
   scratch_.reserve(32);
 }
 
+void DporPolicy::reset() {
+  depth_ = 0;
+  replay_until_ = 0;
+  next_subtree_.clear();
+  events_.clear();
+  clocks_used_ = 0;
+  for (Clock& clock : thread_clock_) clock.fill(0);
+  zero_clocks_ = ~0U;
+  pending_joins_.fill(0);
+  width_ = 1;
+  // Another program's variables and locks: dropped, so that a large earlier
+  // program does not lengthen this one's per-execution resets.
+  vars_.clear();
+  locks_.clear();
+}
+
+std::size_t DporPolicy::retained_bytes() const {
+  std::size_t bytes = stack_.capacity() * sizeof(Node) + events_.capacity() * sizeof(Event) +
+                      clocks_.capacity() * sizeof(uint32_t) +
+                      thread_clock_.capacity() * sizeof(Clock) + next_subtree_.capacity_bytes();
+  for (const Node& node : stack_) bytes += node.wut.capacity_bytes();
+  return bytes;
+}
+
 void DporPolicy::begin_execution() {
   events_.clear();
   clocks_used_ = 0;

@@ -33,6 +33,11 @@ namespace protmc::checker {
 class DporPolicy final : public SchedulingPolicy {
  public:
   DporPolicy();
+  // Back to the state of a new policy for a new exploration, keeping the
+  // buffers (node stack, wakeup-tree arenas, event and clock arrays).
+  void reset();
+  // Heap bytes the buffers hold, for a cache deciding whether to keep it.
+  [[nodiscard]] std::size_t retained_bytes() const;
   void begin_execution() override;
   std::optional<Decision> pick(const SchedulingPoint& point) override;
   void on_step(const StepRecord& record) override;

@@ -23,12 +23,33 @@ namespace protmc::checker {
 
 namespace {
 
+// DPOR's buffers (node stack with wakeup-tree arenas, event and clock
+// arrays) are kept between explorations on the same OS thread: exploring a
+// small program is a few dozen executions, and allocating those buffers
+// afresh costs as much as several of them. A policy whose buffers grew past
+// kMaxCachedBytes (a long or deep exploration) is freed instead of kept.
+constexpr std::size_t kMaxCachedBytes = std::size_t{1} << 20;
+thread_local std::unique_ptr<DporPolicy> cached_dpor;
+
+std::unique_ptr<SchedulingPolicy> take_dpor_policy() {
+  if (!cached_dpor) return std::make_unique<DporPolicy>();
+  std::unique_ptr<DporPolicy> policy = std::move(cached_dpor);
+  policy->reset();
+  return policy;
+}
+
+void recycle_policy(std::unique_ptr<SchedulingPolicy> policy, Strategy strategy) {
+  if (strategy != Strategy::kDpor) return;
+  std::unique_ptr<DporPolicy> dpor(static_cast<DporPolicy*>(policy.release()));
+  if (dpor->retained_bytes() <= kMaxCachedBytes) cached_dpor = std::move(dpor);
+}
+
 std::unique_ptr<SchedulingPolicy> make_policy(const ExploreOptions& options) {
   switch (options.strategy) {
     case Strategy::kDfs:
       return std::make_unique<DfsPolicy>(options.bounds.preemption_bound);
     case Strategy::kDpor:
-      return std::make_unique<DporPolicy>();
+      return take_dpor_policy();
     case Strategy::kRandom:
       return std::make_unique<RandomPolicy>(options.seed);
     case Strategy::kPct:
@@ -238,7 +259,9 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
 
   watchdog.reset();
 
-  if (exhausted && policy->pruned()) {
+  const bool pruned = policy->pruned();
+  recycle_policy(std::move(policy), options.strategy);
+  if (exhausted && pruned) {
     stats.incomplete_reason =
         options.strategy == Strategy::kDfs
             ? "preemption bound " + std::to_string(options.bounds.preemption_bound) +

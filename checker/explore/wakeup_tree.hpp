@@ -36,6 +36,10 @@ class WakeupTree {
 
   WakeupTree() = default;
   void clear() { nodes_.clear(); }
+  // Heap bytes held (the arena's capacity), for caches deciding what to keep.
+  [[nodiscard]] std::size_t capacity_bytes() const {
+    return nodes_.capacity() * sizeof(Node) + copy_stack_.capacity() * sizeof(CopyPending);
+  }
   [[nodiscard]] bool empty() const { return nodes_.empty() || nodes_[0].first_child == kNone; }
 
   // The first (leftmost) child of the root, which is explored next.

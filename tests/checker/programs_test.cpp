@@ -210,6 +210,33 @@ uint64_t dpor_executions(std::string_view name, const ParamValues& params) {
   return dpor.result.stats.executions;
 }
 
+// Explorations on one OS thread reuse one DPOR policy's buffers
+// (explorer.cpp): an exploration after others, of programs with more
+// threads, variables and locks, and deadlocks, must make exactly the same
+// decisions as the first one in a fresh process.
+TEST(DporReuse, AnExplorationAfterOthersMakesTheSameScheduleSequence) {
+  auto schedules = [](const Program& program, uint64_t budget = UINT64_MAX) {
+    std::vector<std::vector<uint32_t>> out;
+    ExploreOptions options = exhaustive(Strategy::kDpor);
+    options.bounds.max_executions = budget;  // a search stopped midway leaves a deep stack
+    options.on_execution = [&out](const ExecutionSummary& s) {
+      std::vector<uint32_t> threads;
+      for (const Choice& c : s.schedule.choices) threads.push_back(c.thread * 64 + c.value);
+      out.push_back(threads);
+    };
+    const ExploreResult result = explore(program, options);
+    EXPECT_EQ(result.stats.complete, budget == UINT64_MAX) << result.stats.incomplete_reason;
+    return out;
+  };
+  const Program small = make("lastzero", {{"n", 3}});
+  const auto first = schedules(small);
+  ASSERT_FALSE(first.empty());
+  (void)schedules(make("philosophers", {{"n", 4}}), 7);  // locks, deadlocks, more threads
+  (void)schedules(make("filesystem", {{"n", 14}}));      // many variables and locks
+  (void)schedules(make("readers", {{"n", 6}}), 9);
+  EXPECT_EQ(schedules(small), first);
+}
+
 TEST(Readers, DporExploresTwoToTheNTraces) {
   for (int64_t n = 1; n <= 8; ++n) {
     EXPECT_EQ(dpor_executions("readers", {{"n", n}}), uint64_t{1} << n) << "readers(" << n << ")";
