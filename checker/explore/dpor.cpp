@@ -57,6 +57,7 @@ void DporPolicy::reset() {
   for (Clock& clock : thread_clock_) clock.fill(0);
   zero_clocks_ = ~0U;
   pending_joins_.fill(0);
+  joiners_ = 0;
   width_ = 1;
   // Another program's variables and locks: dropped, so that a large earlier
   // program does not lengthen this one's per-execution resets.
@@ -78,11 +79,13 @@ void DporPolicy::begin_execution() {
   // Entries from width_ on are zero in every thread clock (so that spawns and
   // joins touch only width_ entries): clear the prefix the last execution
   // used, in the clocks it made non-zero.
-  for (uint32_t t = 0; t < thread_clock_.size(); ++t) {
-    if ((zero_clocks_ >> t & 1U) == 0) clear_entries(thread_clock_[t].data(), clock_padded(width_));
+  for (uint32_t m = ~zero_clocks_; m != 0; m &= m - 1) {
+    clear_entries(thread_clock_[static_cast<uint32_t>(std::countr_zero(m))].data(),
+                  clock_padded(width_));
   }
   zero_clocks_ = ~0U;
-  for (uint32_t t = 0; t < thread_clock_.size(); ++t) pending_joins_[t] = 0;
+  for (uint32_t m = joiners_; m != 0; m &= m - 1) pending_joins_[std::countr_zero(m)] = 0;
+  joiners_ = 0;
   if (thread_clock_.empty()) thread_clock_.resize(1, Clock{});
   thread_events_.assign(1, 0);
   for (auto& v : vars_) {
@@ -103,8 +106,11 @@ void DporPolicy::begin_execution() {
   if (depth_ == 0) push_node();
 }
 
+void DporPolicy::grow_stack() { stack_.emplace_back(); }
+
 DporPolicy::Node& DporPolicy::push_node() {
-  if (depth_ == stack_.size()) stack_.emplace_back();
+  if (depth_ == stack_.size()) [[unlikely]]
+    grow_stack();
   Node& node = stack_[depth_++];
   node.sleep.mask = 0;
   node.done.mask = 0;
@@ -222,6 +228,7 @@ void DporPolicy::on_join(uint32_t joiner, uint32_t joined) {
   // joins, as main usually does, never pays for them. The joined thread has
   // ended, so its clock no longer changes.
   pending_joins_[joiner] |= 1U << joined;
+  joiners_ |= 1U << joiner;
 }
 
 void DporPolicy::settle_pending_joins(uint32_t joiner) {

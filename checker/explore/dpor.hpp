@@ -148,6 +148,7 @@ class DporPolicy final : public SchedulingPolicy {
   std::vector<Node> stack_;
   std::size_t depth_ = 0;
   Node& push_node();
+  [[gnu::noinline]] void grow_stack();
   uint32_t replay_until_ = 0;  // positions below this replay stack_[i].chosen
   WakeupTree next_subtree_;    // wakeup subtree for the node after the current pick
 
@@ -159,6 +160,7 @@ class DporPolicy final : public SchedulingPolicy {
   uint32_t zero_clocks_ = ~0U;  // threads (bits) whose clock is known to be all zero
   // Per thread: ended threads it joined whose clocks are not yet joined into its own.
   std::array<uint32_t, kMaxThreads> pending_joins_{};
+  uint32_t joiners_ = 0;  // threads (bits) whose pending_joins_ entry may be non-zero
   // Joins the clocks of `thread`'s pending joins into its own; O(1) when none.
   void settle_joins(uint32_t thread) {
     if (pending_joins_[thread] != 0) settle_pending_joins(thread);
