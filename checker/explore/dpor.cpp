@@ -451,12 +451,25 @@ void DporPolicy::race(int32_t earlier, const WakeupEvent& later, int32_t later_p
   }
   scratch_.push_back(later);
   Node& node = stack_[static_cast<std::size_t>(earlier)];
-  int index = -1;
-  for (const ThreadKeys* set : {&node.sleep, &node.done}) {
-    for (uint32_t m = set->mask; m != 0; m &= m - 1) {
-      const auto s = static_cast<uint32_t>(std::countr_zero(m));
-      // Already explored, or will be elsewhere.
-      if (weak_initial(WakeupEvent{s, set->key[s], 0}, scratch_, index)) return;
+  // Skipped when a sleeping or explored thread is a weak initial of v:
+  // already explored, or will be elsewhere.
+  if (scratch_.size() == 1) {
+    // The common case, v = e' alone (weak_initial() inline): a thread covers
+    // it when it is e''s own thread (with the same choice) or commutes with e'.
+    const bool same_choice = kind_of(later.key) != KeyKind::kLocal || later.value == 0;
+    for (const ThreadKeys* set : {&node.sleep, &node.done}) {
+      for (uint32_t m = set->mask; m != 0; m &= m - 1) {
+        const auto s = static_cast<uint32_t>(std::countr_zero(m));
+        if (s == later.thread ? same_choice : !dependent(set->key[s], later.key)) return;
+      }
+    }
+  } else {
+    int index = -1;
+    for (const ThreadKeys* set : {&node.sleep, &node.done}) {
+      for (uint32_t m = set->mask; m != 0; m &= m - 1) {
+        const auto s = static_cast<uint32_t>(std::countr_zero(m));
+        if (weak_initial(WakeupEvent{s, set->key[s], 0}, scratch_, index)) return;
+      }
     }
   }
   node.wut.insert(scratch_);

@@ -7,30 +7,6 @@
 
 namespace protmc::checker {
 
-bool weak_initial(const WakeupEvent& p_event, std::span<const WakeupEvent> v, int& index) {
-  index = -1;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i].thread == p_event.thread) {
-      index = static_cast<int>(i);
-      break;
-    }
-  }
-  if (index < 0) {
-    for (const WakeupEvent& e : v) {
-      if (dependent(p_event.key, e.key)) return false;
-    }
-    return true;
-  }
-  // p occurs in v: its first event there must be this very event (same choice)
-  // and must not depend on anything before it in v.
-  const WakeupEvent& mine = v[static_cast<std::size_t>(index)];
-  if (kind_of(mine.key) == KeyKind::kLocal && mine.value != p_event.value) return false;
-  for (int i = 0; i < index; ++i) {
-    if (dependent(v[static_cast<std::size_t>(i)].key, mine.key)) return false;
-  }
-  return true;
-}
-
 bool WakeupTree::has_root_child_for(uint32_t thread, bool skip_first) const {
   if (nodes_.empty()) return false;
   int32_t c = nodes_[0].first_child;

@@ -16,19 +16,50 @@
 #include <span>
 #include <vector>
 
+#include "checker/explore/event_key.hpp"
+
 namespace protmc::checker {
 
 struct WakeupEvent {
   uint32_t thread = 0;
-  uint64_t key = 0;
   uint32_t value = 0;  // choose value; 0 for other events
+  uint64_t key = 0;
+  constexpr WakeupEvent() = default;
+  // In this order (the fields are laid out for 16 bytes, not 24).
+  constexpr WakeupEvent(uint32_t thread_index, uint64_t event_key, uint32_t choice)
+      : thread(thread_index), value(choice), key(event_key) {}
 };
 
 // True when thread p, whose next event after E is `p_event`, is a weak
 // initial of `v` after E: either p's first event in v has no dependent
 // predecessor in v, or p does not occur in v and p_event commutes with all of v.
 // Sets `index` to p's position in v, or -1 when absent. O(|v|).
-bool weak_initial(const WakeupEvent& p_event, std::span<const WakeupEvent> v, int& index);
+// Inline: it runs for every sleeping thread at every race and at every level
+// of every wakeup-tree insertion.
+[[gnu::always_inline]] inline bool weak_initial(const WakeupEvent& p_event,
+                                                std::span<const WakeupEvent> v, int& index) {
+  index = -1;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i].thread == p_event.thread) {
+      index = static_cast<int>(i);
+      break;
+    }
+  }
+  if (index < 0) {
+    for (const WakeupEvent& e : v) {
+      if (dependent(p_event.key, e.key)) return false;
+    }
+    return true;
+  }
+  // p occurs in v: its first event there must be this very event (same choice)
+  // and must not depend on anything before it in v.
+  const WakeupEvent& mine = v[static_cast<std::size_t>(index)];
+  if (kind_of(mine.key) == KeyKind::kLocal && mine.value != p_event.value) return false;
+  for (int i = 0; i < index; ++i) {
+    if (dependent(v[static_cast<std::size_t>(i)].key, mine.key)) return false;
+  }
+  return true;
+}
 
 class WakeupTree {
  public:
