@@ -2,9 +2,6 @@
 
 #include <algorithm>
 
-#include "checker/support/check.hpp"
-#include "checker/support/clock_max.hpp"
-
 namespace protmc::checker {
 
 namespace {
@@ -19,42 +16,22 @@ bool is_acquire(MemoryOrder order) {
 }  // namespace
 
 void DataRaceDetector::reset() {
+  // Entries at and above thread_count_ are zero in every clock (the invariant
+  // that lets spawn and join copy only thread_count_ entries), so only the
+  // thread clocks and the prefix the last execution used need clearing.
+  const uint32_t width = clock_padded(thread_count_);
   for (auto& v : vars_) {
     v.writes.clear();
     v.reads.clear();
     v.has_release = false;
   }
   for (auto& l : locks_) {
-    l.exclusive_release.fill(0);
-    l.shared_release.fill(0);
+    clock_clear(l.exclusive_release.data(), width);
+    clock_clear(l.shared_release.data(), width);
   }
-  // Entries at and above thread_count_ are zero in every thread clock (the
-  // invariant that lets spawn and join copy only thread_count_ entries), so
-  // only the prefix the last execution used needs clearing.
-  for (SyncClock& clock : threads_) std::fill_n(clock.begin(), thread_count_, 0);
-  if (threads_.empty()) threads_.resize(1, SyncClock{});
+  for (uint32_t t = 0; t < thread_count_; ++t) clock_clear(threads_[t].data(), width);
   threads_[0][0] = 1;
   thread_count_ = 1;
-}
-
-void DataRaceDetector::join_into(SyncClock& into, const SyncClock& from, uint32_t threads) {
-  // Entries from thread_count_ on are zero in every clock (reset's invariant;
-  // lock and variable clocks are copies and joins of thread clocks).
-  clock_max_into(into.data(), from.data(), clock_padded(threads));
-}
-
-void DataRaceDetector::on_spawn(uint32_t parent, uint32_t child) {
-  CHECK(child < kMaxThreads);
-  if (threads_.size() <= child) threads_.resize(child + 1, SyncClock{});
-  // The child's clock is zero from thread_count_ on (reset's invariant).
-  std::copy_n(threads_[parent].begin(), thread_count_, threads_[child].begin());
-  thread_count_ = std::max(thread_count_, child + 1);
-  threads_[child][child] = 1;
-  ++threads_[parent][parent];
-}
-
-void DataRaceDetector::on_join(uint32_t joiner, uint32_t joined) {
-  join_into(threads_[joiner], threads_[joined], thread_count_);
 }
 
 void DataRaceDetector::on_acquire(uint32_t thread, uint32_t index, LockMode mode) {
@@ -66,8 +43,9 @@ void DataRaceDetector::on_acquire(uint32_t thread, uint32_t index, LockMode mode
 void DataRaceDetector::on_release(uint32_t thread, uint32_t index, LockMode mode) {
   LockState& l = lock(index);
   if (mode == LockMode::kExclusive) {
-    l.exclusive_release = threads_[thread];
-    l.shared_release.fill(0);  // already ordered before the exclusive holder
+    const uint32_t width = clock_padded(thread_count_);
+    clock_copy(l.exclusive_release.data(), threads_[thread].data(), width);
+    clock_clear(l.shared_release.data(), width);  // already ordered before the exclusive holder
   } else {
     join_into(l.shared_release, threads_[thread], thread_count_);
   }
