@@ -49,10 +49,9 @@ void Executor::reset() {
   locks_.clear();
   invariants_.clear();
   races_.reset();
-  to_start_.clear();
-  ready_joiners_.clear();
-  to_start_head_ = 0;
+  to_start_mask_ = 0;
   joiners_head_ = 0;
+  joiners_tail_ = 0;
   stop_ = false;
   unwinding_ = false;
   step_ = 0;
@@ -239,7 +238,7 @@ ThreadId Executor::spawn(std::string_view name, std::function<void(Env&)> body) 
   const uint32_t child = start_thread(name, std::move(body), nullptr);
   if (config_.detectors.data_races) races_.on_spawn(parent, child);
   policy_->on_spawn(parent, child);
-  to_start_.push_back(child);
+  to_start_mask_ |= 1U << child;
   if (config_.recording) threads_[parent]->pending_notes.push_back("spawned " + std::string(name));
   return ThreadId{child};
 }

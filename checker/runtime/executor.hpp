@@ -268,13 +268,17 @@ class Executor final : public Env {
   std::array<uint32_t, kMaxThreads> enabled_{};  // the enabled threads at the scheduling point
   uint32_t enabled_mask_ = 0;                    // the same set as a bit mask
   SchedulingPolicy* policy_ = nullptr;           // of the running execution
-  // Threads spawned but not yet run to their first announcement; the
-  // scheduler runs them (next_to_run) before its next decision.
-  std::vector<uint32_t> to_start_;
-  std::size_t to_start_head_ = 0;  // to_start_ and ready_joiners_ are FIFOs
-  std::size_t joiners_head_ = 0;
-  // Threads whose join() target has ended, in the order the targets ended.
-  std::vector<uint32_t> ready_joiners_;
+  // Threads spawned but not yet run to their first announcement, as a bit
+  // mask; the scheduler runs them (next_to_run) before its next decision, in
+  // spawn order, which is ascending thread order (ids are handed out in order).
+  uint32_t to_start_mask_ = 0;
+  // Threads whose join() target has ended, in the order the targets ended: a
+  // FIFO ring (indices taken modulo kMaxThreads). A thread is queued at most
+  // once at a time (it waits for one join), so kMaxThreads entries suffice.
+  static_assert((kMaxThreads & (kMaxThreads - 1)) == 0, "the ring's indices wrap with uint32_t");
+  std::array<uint32_t, kMaxThreads> ready_joiners_{};
+  uint32_t joiners_head_ = 0;  // next to pop; counts up, wrapping with uint32_t
+  uint32_t joiners_tail_ = 0;  // next free
   DataRaceDetector races_;
   bool stop_ = false;       // a fatal finding was recorded
   bool unwinding_ = false;  // fibers are being unwound

@@ -46,8 +46,8 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
   policy_ = &policy;
   policy.begin_execution();
   start_thread("main", nullptr, &program.main);
-  to_start_.push_back(0);
-  dispatch();  // on the host: returns once the execution has ended
+  to_start_mask_ = 1U;  // main
+  dispatch();           // on the host: returns once the execution has ended
   outcome_.steps = step_;
   final_values_.reserve(vars_.size());
   for (const VarState& v : vars_) final_values_.push_back(v.value);
@@ -105,12 +105,15 @@ void Executor::switch_to(uint32_t next) {
 uint32_t Executor::next_to_run() {
   current_ = scheduler_current_;
   while (true) {
-    if (to_start_head_ < to_start_.size()) return to_start_[to_start_head_++];
-    to_start_.clear();
-    to_start_head_ = 0;
-    if (!stop_ && joiners_head_ < ready_joiners_.size()) return ready_joiners_[joiners_head_++];
-    ready_joiners_.clear();
-    joiners_head_ = 0;
+    if (to_start_mask_ != 0) {
+      const auto t = static_cast<uint32_t>(std::countr_zero(to_start_mask_));
+      to_start_mask_ &= to_start_mask_ - 1;
+      return t;
+    }
+    if (joiners_head_ != joiners_tail_) {
+      if (!stop_) return ready_joiners_[joiners_head_++ % kMaxThreads];
+      joiners_head_ = joiners_tail_;  // a stopped execution resumes no joiner
+    }
     if (stop_) {
       outcome_.end = ExecutionEnd::kStopped;
       return kHost;
@@ -210,7 +213,10 @@ void Executor::run_body(ThreadState& th) {
 
 void Executor::end_thread(ThreadState& th) {
   th.finished = true;
-  ready_joiners_.insert(ready_joiners_.end(), th.joiners.begin(), th.joiners.end());
+  for (const uint32_t joiner : th.joiners) {
+    CHECK(joiners_tail_ - joiners_head_ < kMaxThreads);
+    ready_joiners_[joiners_tail_++ % kMaxThreads] = joiner;
+  }
   th.joiners.clear();
   const uint32_t bit = 1U << th.id;
   ready_mask_ &= ~bit;
