@@ -52,59 +52,74 @@ void DataRaceDetector::on_release(uint32_t thread, uint32_t index, LockMode mode
   ++threads_[thread][thread];
 }
 
-bool DataRaceDetector::ordered(const AccessEntry& earlier, uint32_t thread) const {
-  return earlier.epoch <= threads_[thread][earlier.thread];
+// The first entry in `entries` that races with an access by `thread` whose
+// clock is `clock`, or null: another thread's entry not ordered before it,
+// unless both are marked or atomic (KCSAN's rule). The first in list order
+// is the one a report names.
+const DataRaceDetector::AccessEntry* DataRaceDetector::first_race(
+    const std::vector<AccessEntry>& entries, uint32_t thread, bool plain, const SyncClock& clock) {
+  for (const AccessEntry& e : entries) {
+    if (e.thread != thread && e.epoch > clock[e.thread] && (plain || e.access == Access::kPlain))
+      return &e;
+  }
+  return nullptr;
 }
 
-std::optional<RaceHit> DataRaceDetector::on_access(uint32_t thread, uint32_t index, bool is_read,
-                                                   bool is_write, Access access, MemoryOrder order,
-                                                   uint32_t step) {
-  VarState& v = var(index);
+// Drops the entries ordered before an access by `thread` (its own included:
+// its clock entry only grows), keeping the others in order.
+void DataRaceDetector::erase_ordered(std::vector<AccessEntry>& entries, uint32_t thread,
+                                     const SyncClock& clock) {
+  auto kept = entries.begin();
+  for (const AccessEntry& e : entries) {
+    if (e.thread != thread && e.epoch > clock[e.thread]) *kept++ = e;
+  }
+  entries.erase(kept, entries.end());
+}
+
+std::optional<RaceHit> DataRaceDetector::on_access(uint32_t thread, MemoryAccess a, uint32_t step) {
+  VarState& v = var(a.var);
   SyncClock& clock = threads_[thread];
-  if (access == Access::kAtomic && is_read && is_acquire(order) && v.has_release) {
+  const bool atomic = a.access == Access::kAtomic;
+  if (atomic && a.is_read && is_acquire(a.order) && v.has_release) {
     join_into(clock, v.release, thread_count_);
   }
-  const bool plain = access == Access::kPlain;
+  const bool plain = a.access == Access::kPlain;
   std::optional<RaceHit> hit;
-  auto check = [&](const std::vector<AccessEntry>& entries, bool entries_write) {
-    for (const AccessEntry& e : entries) {
-      if (hit || e.thread == thread || ordered(e, thread)) continue;
-      if (!plain && e.access != Access::kPlain) continue;  // marked vs marked: KCSAN's rule
-      hit = RaceHit{e.thread, e.step, entries_write, e.access};
-    }
-  };
-  check(v.writes, true);
-  if (is_write) check(v.reads, false);
+  if (const AccessEntry* e = first_race(v.writes, thread, plain, clock)) {
+    hit = RaceHit{e->thread, e->step, true, e->access};
+  } else if (a.is_write) {
+    if (const AccessEntry* r = first_race(v.reads, thread, plain, clock))
+      hit = RaceHit{r->thread, r->step, false, r->access};
+  }
 
-  const AccessEntry self{thread, clock[thread], step, access};
-  auto upsert = [&](std::vector<AccessEntry>& entries) {
-    for (AccessEntry& e : entries) {
-      if (e.thread == thread) {
-        e = self;
-        return;
-      }
-    }
-    entries.push_back(self);
-  };
-  if (is_write) {
+  const AccessEntry self{thread, clock[thread], step, a.access};
+  if (a.is_write) {
     // Accesses ordered before this write can no longer race with anything
-    // that this write does not race with first.
-    std::erase_if(v.reads, [&](const AccessEntry& e) { return ordered(e, thread); });
-    std::erase_if(v.writes, [&](const AccessEntry& e) { return ordered(e, thread); });
-    upsert(v.writes);
-    if (access == Access::kAtomic && is_release(order)) {
-      if (is_read && v.has_release) {
+    // that this write does not race with first. That includes the thread's
+    // own earlier accesses, so the write list has no entry of it left.
+    erase_ordered(v.reads, thread, clock);
+    erase_ordered(v.writes, thread, clock);
+    v.writes.push_back(self);
+    if (atomic && is_release(a.order)) {
+      if (a.is_read && v.has_release) {
         join_into(v.release, clock, thread_count_);  // RMW continues the release sequence
       } else {
         v.release = clock;
       }
       v.has_release = true;
       ++clock[thread];
-    } else if (!(access == Access::kAtomic && is_read)) {
+    } else if (!(atomic && a.is_read)) {
       v.has_release = false;  // a non-RMW store ends the release sequence
     }
   } else {
-    upsert(v.reads);
+    // A short list: a plain scan beats std::find_if's unrolled one.
+    for (AccessEntry& e : v.reads) {
+      if (e.thread == thread) {
+        e = self;
+        return hit;
+      }
+    }
+    v.reads.push_back(self);
   }
   return hit;
 }

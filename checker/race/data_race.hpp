@@ -36,6 +36,16 @@ struct RaceHit {
   Access other_access = Access::kPlain;
 };
 
+// One memory access, as the executor's step reports it. Eight bytes: passed
+// in a register.
+struct MemoryAccess {
+  uint32_t var = 0;
+  bool is_read = false;
+  bool is_write = false;  // both for a read-modify-write or a successful CAS
+  Access access = Access::kPlain;
+  MemoryOrder order = MemoryOrder::kRelaxed;
+};
+
 class DataRaceDetector {
  public:
   void reset();
@@ -54,10 +64,10 @@ class DataRaceDetector {
   }
   void on_acquire(uint32_t thread, uint32_t lock, LockMode mode);
   void on_release(uint32_t thread, uint32_t lock, LockMode mode);
-  // A load, store or read-modify-write (is_read && is_write). Returns the
-  // earlier access it races with, if any.
-  std::optional<RaceHit> on_access(uint32_t thread, uint32_t var, bool is_read, bool is_write,
-                                   Access access, MemoryOrder order, uint32_t step);
+  // A load, store or read-modify-write (is_read && is_write) by `thread` at
+  // `step`. Returns the earlier access it races with, if any (the first in
+  // the variable's list order, writes before reads).
+  std::optional<RaceHit> on_access(uint32_t thread, MemoryAccess access, uint32_t step);
 
  private:
   struct AccessEntry {
@@ -82,7 +92,10 @@ class DataRaceDetector {
     // invariant; lock and variable clocks are copies and joins of thread clocks).
     clock_max_into(into.data(), from.data(), clock_padded(threads));
   }
-  [[nodiscard]] bool ordered(const AccessEntry& earlier, uint32_t thread) const;
+  static const AccessEntry* first_race(const std::vector<AccessEntry>& entries, uint32_t thread,
+                                       bool plain, const SyncClock& clock);
+  static void erase_ordered(std::vector<AccessEntry>& entries, uint32_t thread,
+                            const SyncClock& clock);
   VarState& var(uint32_t index) { return grown_at(vars_, index); }
   LockState& lock(uint32_t index) { return grown_at(locks_, index); }
 

@@ -206,22 +206,15 @@ class Executor final : public Env {
   void announce(Operation op);
   // For a started, unfinished thread: whether its pending operation can go.
   [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
-  // What performing one operation did: its event key, the value a trace
-  // shows, the memory access the race detector checks, and for lock steps
-  // what DPOR needs to know (policy.hpp's StepRecord).
+  // What performing one operation did: the StepRecord the policy gets (its
+  // executed event key and, for lock steps, what DPOR needs to know; perform
+  // fills in the step, thread and choice), the value a trace shows, and the
+  // memory access the race detector checks.
   struct StepEffect {
-    uint64_t key = 0;
+    StepRecord record;
     uint64_t shown_value = 0;
-    bool accesses = false;  // a load, store, RMW or CAS of `var`
-    uint32_t var = 0;
-    bool is_read = false;
-    bool is_write = false;
-    Access access = Access::kPlain;
-    MemoryOrder order = MemoryOrder::kRelaxed;
-    bool disables_shared = false;
-    bool queued = false;
-    bool unconditional = false;
-    bool trylock = false;
+    bool accesses = false;  // a load, store, RMW or CAS of access.var
+    MemoryAccess access;
   };
   // The effect of thread th's pending operation `op` on shared state
   // (perform.cpp); one branch per Operation alternative, checked at compile time.
