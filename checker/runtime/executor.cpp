@@ -42,6 +42,7 @@ void Executor::reset() {
   thread_count_ = 0;
   ready_mask_ = 0;
   may_wait_mask_ = 0;
+  joining_mask_ = 0;
   current_ = 0;
   scheduler_current_ = 0;
   running_ = kHost;
@@ -75,7 +76,7 @@ uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>
   th.run = borrowed != nullptr ? borrowed : &th.body;
   th.started = true;
   th.finished = false;
-  set_run_state(id, false);  // runnable; it announces before the next scan
+  set_run_state(id, Operation{}.index());  // runnable; it announces before the next scan
   if (!th.strand.has_stack()) th.strand.start(stacks_.acquire(), &Executor::thread_entry, &th);
   // A slot usually runs a thread of the same name in every execution: intern
   // only when it changes.
@@ -93,8 +94,8 @@ bool Executor::pending_enabled(const ThreadState& th) const {
     if (l.writer_blocks_readers && !th.queued) return true;
     return l.exclusive_available();
   }
-  // A join is never a step: resume_joiners() resumes the waiter once the
-  // joined thread has ended, before the scan.
+  // A join is never a step: the scheduler resumes the waiter once the joined
+  // thread has ended (the scan skips joining_mask_).
   if (std::holds_alternative<JoinOp>(th.pending)) return false;
   return true;
 }

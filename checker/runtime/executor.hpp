@@ -192,11 +192,17 @@ class Executor final : public Env {
   // Returns when some strand switches back to this one.
   void dispatch();
   // The thread to run next (kHost: the execution has ended), performing
-  // steps as it goes: the scheduling loop between two handovers.
+  // steps as it goes: the scheduling loop between two handovers. The cheap
+  // cases (a thread to start, a joiner to resume) are inline in dispatch;
+  // next_step is the rest, out of line.
   uint32_t next_to_run();
+  uint32_t next_step();
   void switch_to(uint32_t next);
-  // Tells the stall watchdog (config_.probe) that `thread` runs on, at step_.
-  void publish_progress(uint32_t thread);
+  // Tells the stall watchdog (config_.probe), if any, that `thread` runs on, at step_.
+  void publish_progress(uint32_t thread) {
+    if (config_.probe != nullptr) publish_progress_to(*config_.probe, thread);
+  }
+  void publish_progress_to(ProgressProbe& probe, uint32_t thread);
   void report_livelock();
   void reset();
   // `borrowed`, when set, is run instead of `body` and must outlive the
@@ -234,10 +240,20 @@ class Executor final : public Env {
   [[nodiscard]] std::string lock_display(uint32_t lock) const;
   [[nodiscard]] std::string var_display(uint32_t var) const;
   ThreadState& current() { return *threads_[current_]; }
-  void set_run_state(uint32_t thread, bool waits) {
+  // Files `thread` under the mask its pending operation (Operation::index())
+  // belongs to.
+  void set_run_state(uint32_t thread, std::size_t op_index) {
     const uint32_t bit = 1U << thread;
-    ready_mask_ = waits ? ready_mask_ & ~bit : ready_mask_ | bit;
-    may_wait_mask_ = waits ? may_wait_mask_ | bit : may_wait_mask_ & ~bit;
+    ready_mask_ &= ~bit;
+    may_wait_mask_ &= ~bit;
+    joining_mask_ &= ~bit;
+    if (op_index == kLockOpIndex) {
+      may_wait_mask_ |= bit;
+    } else if (op_index == kJoinOpIndex) {
+      joining_mask_ |= bit;
+    } else {
+      ready_mask_ |= bit;
+    }
   }
 
   Config config_;
@@ -250,11 +266,14 @@ class Executor final : public Env {
   Strand host_;
   // The started, unfinished threads for the enabled scan, as bit masks (bit t
   // for thread t), kept up to date at announce and at a thread's end: those
-  // whose pending operation is always enabled, and those whose operation may
-  // have to wait (a lock acquisition or a join, which pending_enabled then checks).
-  // The scan at every step reads two words instead of every thread.
+  // whose pending operation is always enabled, those whose operation may have
+  // to wait (a lock acquisition, which pending_enabled then checks), and those
+  // waiting in join(), never enabled (the scheduler resumes them once the
+  // joined thread has ended). The scan at every step reads two words instead
+  // of every thread.
   uint32_t ready_mask_ = 0;
   uint32_t may_wait_mask_ = 0;
+  uint32_t joining_mask_ = 0;
   std::vector<VarState> vars_;
   std::vector<LockState> locks_;
   std::vector<std::pair<std::string, Invariant>> invariants_;

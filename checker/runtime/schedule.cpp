@@ -56,16 +56,7 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
 }
 
 void Executor::dispatch() {
-  uint32_t next = kHost;
-  if (!unwinding_) {
-    try {
-      next = next_to_run();
-    } catch (const std::exception& e) {
-      // Scheduler code (policy, detectors) is not model code: its failures
-      // are internal bugs, whatever stack it happens to run on.
-      CHECK_MSG(false, std::string("the scheduler threw an exception: ") + e.what());
-    }
-  }
+  const uint32_t next = unwinding_ ? kHost : next_to_run();
   if (next == running_) {
     if (next != kHost) {
       current_ = next;
@@ -76,16 +67,14 @@ void Executor::dispatch() {
   switch_to(next);
 }
 
-void Executor::publish_progress(uint32_t thread) {
-  ProgressProbe* probe = config_.probe;
-  if (probe == nullptr) return;
+void Executor::publish_progress_to(ProgressProbe& probe, uint32_t thread) {
   const ThreadState& th = *threads_[thread];
-  probe->thread.store(thread, std::memory_order_relaxed);
-  probe->thread_name.store(th.interned_name->c_str(), std::memory_order_relaxed);
-  probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
-                        std::memory_order_relaxed);
-  probe->step.store(step_, std::memory_order_relaxed);
-  probe->beat();
+  probe.thread.store(thread, std::memory_order_relaxed);
+  probe.thread_name.store(th.interned_name->c_str(), std::memory_order_relaxed);
+  probe.function.store(th.functions.empty() ? nullptr : th.functions.back(),
+                       std::memory_order_relaxed);
+  probe.step.store(step_, std::memory_order_relaxed);
+  probe.beat();
 }
 
 void Executor::switch_to(uint32_t next) {
@@ -102,18 +91,30 @@ void Executor::switch_to(uint32_t next) {
   // Back on `from`'s stack: whoever switched here set running_ and current_.
 }
 
-uint32_t Executor::next_to_run() {
+inline uint32_t Executor::next_to_run() {
   current_ = scheduler_current_;
+  if (to_start_mask_ != 0) {
+    const auto t = static_cast<uint32_t>(std::countr_zero(to_start_mask_));
+    to_start_mask_ &= to_start_mask_ - 1;
+    return t;
+  }
+  if (joiners_head_ != joiners_tail_ && !stop_)
+    return ready_joiners_[joiners_head_++ % kMaxThreads];
+  try {
+    return next_step();
+  } catch (const std::exception& e) {
+    // Scheduler code (policy, detectors) is not model code: its failures
+    // are internal bugs, whatever stack it happens to run on.
+    CHECK_MSG(false, std::string("the scheduler threw an exception: ") + e.what());
+  }
+  return kHost;
+}
+
+uint32_t Executor::next_step() {
+  // No thread is left to start and no joiner to resume (next_to_run), and
+  // performing a step adds neither.
+  joiners_head_ = joiners_tail_;  // a stopped execution resumes no joiner
   while (true) {
-    if (to_start_mask_ != 0) {
-      const auto t = static_cast<uint32_t>(std::countr_zero(to_start_mask_));
-      to_start_mask_ &= to_start_mask_ - 1;
-      return t;
-    }
-    if (joiners_head_ != joiners_tail_) {
-      if (!stop_) return ready_joiners_[joiners_head_++ % kMaxThreads];
-      joiners_head_ = joiners_tail_;  // a stopped execution resumes no joiner
-    }
     if (stop_) {
       outcome_.end = ExecutionEnd::kStopped;
       return kHost;
@@ -128,7 +129,7 @@ uint32_t Executor::next_to_run() {
       enabled_[enabled++] = static_cast<uint32_t>(std::countr_zero(m));  // ascending
     enabled_mask_ = enabled_mask;
     if (enabled == 0) {
-      if ((ready_mask_ | may_wait_mask_) == 0) {  // every thread has ended
+      if ((ready_mask_ | may_wait_mask_ | joining_mask_) == 0) {  // every thread has ended
         outcome_.end = ExecutionEnd::kFinished;
         check_invariants();
       } else {
@@ -221,6 +222,7 @@ void Executor::end_thread(ThreadState& th) {
   const uint32_t bit = 1U << th.id;
   ready_mask_ &= ~bit;
   may_wait_mask_ &= ~bit;
+  joining_mask_ &= ~bit;
 }
 
 void Executor::announce(Operation op) {
@@ -231,7 +233,7 @@ void Executor::announce(Operation op) {
   }
   ThreadState& th = current();
   th.pending = op;
-  set_run_state(current_, may_wait(op));
+  set_run_state(current_, op.index());
   set_check_failure_handler(nullptr);  // the scheduler is not model code
   dispatch();
   set_check_failure_handler(&throw_model_check_failure);
