@@ -173,6 +173,22 @@ void Executor::add_invariant(std::string_view property, Invariant invariant) {
 
 // --- Env: visible operations --------------------------------------------------
 
+template <class Op>
+void Executor::announce(const Op& op) {
+  if (unwinding_) [[unlikely]] {
+    // Destructors running during unwinding may still call into the Env.
+    if (std::uncaught_exceptions() > 0) return;
+    throw Unwind{};
+  }
+  current().pending.template emplace<Op>(op);
+  constexpr std::size_t kIndex = Operation(std::in_place_type<Op>).index();
+  set_run_state(current_, kIndex);
+  set_check_failure_handler(nullptr);  // the scheduler is not model code
+  dispatch();
+  set_check_failure_handler(&throw_model_check_failure);
+  if (unwinding_ && std::uncaught_exceptions() == 0) throw Unwind{};
+}
+
 uint64_t Executor::load(VarId var, Access access, MemoryOrder order) {
   CHECK(var.index < vars_.size());
   announce(LoadOp{var, access, order});

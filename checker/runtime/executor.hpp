@@ -209,7 +209,17 @@ class Executor final : public Env {
   // execution (main's body is the Program's, not copied per execution).
   uint32_t start_thread(std::string_view name, std::function<void(Env&)>&& body,
                         const std::function<void(Env&)>* borrowed);
-  void announce(Operation op);
+  // Makes `op` the current thread's pending operation and runs the scheduler
+  // on its stack (schedule.cpp); returns when the thread runs on. A template
+  // (executor.cpp, where every Env operation calls it): the variant and the
+  // run-state masks are written with the operation's index known at compile time.
+  template <class Op>
+  void announce(const Op& op);
+  // The CHECK failure handler while model code runs: throws, so that the
+  // failure becomes an internal-error finding (see above).
+  [[noreturn]] static void throw_model_check_failure(const char* file, int line,
+                                                     const char* condition,
+                                                     std::string_view message);
   // For a started, unfinished thread: whether its pending operation can go.
   [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
   // What performing one operation did: the StepRecord the policy gets (its

@@ -34,12 +34,12 @@ struct ModelCheckFailure {
   std::string description;
 };
 
-[[noreturn]] void throw_model_check_failure(const char* file, int line, const char* condition,
-                                            std::string_view message) {
+}  // namespace
+
+void Executor::throw_model_check_failure(const char* file, int line, const char* condition,
+                                         std::string_view message) {
   throw ModelCheckFailure{describe_check_failure(file, line, condition, message)};
 }
-
-}  // namespace
 
 ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy) {
   reset();
@@ -223,21 +223,6 @@ void Executor::end_thread(ThreadState& th) {
   ready_mask_ &= ~bit;
   may_wait_mask_ &= ~bit;
   joining_mask_ &= ~bit;
-}
-
-void Executor::announce(Operation op) {
-  if (unwinding_) {
-    // Destructors running during unwinding may still call into the Env.
-    if (std::uncaught_exceptions() > 0) return;
-    throw Unwind{};
-  }
-  ThreadState& th = current();
-  th.pending = op;
-  set_run_state(current_, op.index());
-  set_check_failure_handler(nullptr);  // the scheduler is not model code
-  dispatch();
-  set_check_failure_handler(&throw_model_check_failure);
-  if (unwinding_ && std::uncaught_exceptions() == 0) throw Unwind{};
 }
 
 void Executor::unwind_all() {
