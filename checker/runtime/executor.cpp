@@ -60,7 +60,8 @@ void Executor::reset() {
   schedule_.choices.clear();
   keys_.clear();
   final_values_.clear();
-  trace_ = Trace{};
+  // Only a recording run writes the trace (and take_trace empties it).
+  if (config_.recording) trace_ = Trace{};
 }
 
 uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>&& body,
