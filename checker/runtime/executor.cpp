@@ -42,6 +42,7 @@ void Executor::reset() {
   thread_count_ = 0;
   ready_mask_ = 0;
   may_wait_mask_ = 0;
+  joining_mask_ = 0;
   current_ = 0;
   scheduler_current_ = 0;
   running_ = kHost;
@@ -49,10 +50,9 @@ void Executor::reset() {
   locks_.clear();
   invariants_.clear();
   races_.reset();
-  to_start_.clear();
-  ready_joiners_.clear();
-  to_start_head_ = 0;
+  to_start_mask_ = 0;
   joiners_head_ = 0;
+  joiners_tail_ = 0;
   stop_ = false;
   unwinding_ = false;
   step_ = 0;
@@ -60,7 +60,8 @@ void Executor::reset() {
   schedule_.choices.clear();
   keys_.clear();
   final_values_.clear();
-  trace_ = Trace{};
+  // Only a recording run writes the trace (and take_trace empties it).
+  if (config_.recording) trace_ = Trace{};
 }
 
 uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>&& body,
@@ -76,7 +77,7 @@ uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>
   th.run = borrowed != nullptr ? borrowed : &th.body;
   th.started = true;
   th.finished = false;
-  set_run_state(id, false);  // runnable; it announces before the next scan
+  set_run_state(id, Operation{}.index());  // runnable; it announces before the next scan
   if (!th.strand.has_stack()) th.strand.start(stacks_.acquire(), &Executor::thread_entry, &th);
   // A slot usually runs a thread of the same name in every execution: intern
   // only when it changes.
@@ -94,8 +95,8 @@ bool Executor::pending_enabled(const ThreadState& th) const {
     if (l.writer_blocks_readers && !th.queued) return true;
     return l.exclusive_available();
   }
-  // A join is never a step: resume_joiners() resumes the waiter once the
-  // joined thread has ended, before the scan.
+  // A join is never a step: the scheduler resumes the waiter once the joined
+  // thread has ended (the scan skips joining_mask_).
   if (std::holds_alternative<JoinOp>(th.pending)) return false;
   return true;
 }
@@ -173,6 +174,22 @@ void Executor::add_invariant(std::string_view property, Invariant invariant) {
 
 // --- Env: visible operations --------------------------------------------------
 
+template <class Op>
+void Executor::announce(const Op& op) {
+  if (unwinding_) [[unlikely]] {
+    // Destructors running during unwinding may still call into the Env.
+    if (std::uncaught_exceptions() > 0) return;
+    throw Unwind{};
+  }
+  current().pending.template emplace<Op>(op);
+  constexpr std::size_t kIndex = Operation(std::in_place_type<Op>).index();
+  set_run_state(current_, kIndex);
+  set_check_failure_handler(nullptr);  // the scheduler is not model code
+  dispatch();
+  set_check_failure_handler(&throw_model_check_failure);
+  if (unwinding_ && std::uncaught_exceptions() == 0) throw Unwind{};
+}
+
 uint64_t Executor::load(VarId var, Access access, MemoryOrder order) {
   CHECK(var.index < vars_.size());
   announce(LoadOp{var, access, order});
@@ -239,7 +256,7 @@ ThreadId Executor::spawn(std::string_view name, std::function<void(Env&)> body) 
   const uint32_t child = start_thread(name, std::move(body), nullptr);
   if (config_.detectors.data_races) races_.on_spawn(parent, child);
   policy_->on_spawn(parent, child);
-  to_start_.push_back(child);
+  to_start_mask_ |= 1U << child;
   if (config_.recording) threads_[parent]->pending_notes.push_back("spawned " + std::string(name));
   return ThreadId{child};
 }

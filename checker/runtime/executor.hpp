@@ -192,36 +192,45 @@ class Executor final : public Env {
   // Returns when some strand switches back to this one.
   void dispatch();
   // The thread to run next (kHost: the execution has ended), performing
-  // steps as it goes: the scheduling loop between two handovers.
+  // steps as it goes: the scheduling loop between two handovers. The cheap
+  // cases (a thread to start, a joiner to resume) are inline in dispatch;
+  // next_step is the rest, out of line.
   uint32_t next_to_run();
+  uint32_t next_step();
   void switch_to(uint32_t next);
-  // Tells the stall watchdog (config_.probe) that `thread` runs on, at step_.
-  void publish_progress(uint32_t thread);
+  // Tells the stall watchdog (config_.probe), if any, that `thread` runs on, at step_.
+  void publish_progress(uint32_t thread) {
+    if (config_.probe != nullptr) publish_progress_to(*config_.probe, thread);
+  }
+  void publish_progress_to(ProgressProbe& probe, uint32_t thread);
   void report_livelock();
   void reset();
   // `borrowed`, when set, is run instead of `body` and must outlive the
   // execution (main's body is the Program's, not copied per execution).
   uint32_t start_thread(std::string_view name, std::function<void(Env&)>&& body,
                         const std::function<void(Env&)>* borrowed);
-  void announce(Operation op);
+  // Makes `op` the current thread's pending operation and runs the scheduler
+  // on its stack (schedule.cpp); returns when the thread runs on. A template
+  // (executor.cpp, where every Env operation calls it): the variant and the
+  // run-state masks are written with the operation's index known at compile time.
+  template <class Op>
+  void announce(const Op& op);
+  // The CHECK failure handler while model code runs: throws, so that the
+  // failure becomes an internal-error finding (see above).
+  [[noreturn]] static void throw_model_check_failure(const char* file, int line,
+                                                     const char* condition,
+                                                     std::string_view message);
   // For a started, unfinished thread: whether its pending operation can go.
   [[nodiscard]] bool pending_enabled(const ThreadState& th) const;
-  // What performing one operation did: its event key, the value a trace
-  // shows, the memory access the race detector checks, and for lock steps
-  // what DPOR needs to know (policy.hpp's StepRecord).
+  // What performing one operation did: the StepRecord the policy gets (its
+  // executed event key and, for lock steps, what DPOR needs to know; perform
+  // fills in the step, thread and choice), the value a trace shows, and the
+  // memory access the race detector checks.
   struct StepEffect {
-    uint64_t key = 0;
+    StepRecord record;
     uint64_t shown_value = 0;
-    bool accesses = false;  // a load, store, RMW or CAS of `var`
-    uint32_t var = 0;
-    bool is_read = false;
-    bool is_write = false;
-    Access access = Access::kPlain;
-    MemoryOrder order = MemoryOrder::kRelaxed;
-    bool disables_shared = false;
-    bool queued = false;
-    bool unconditional = false;
-    bool trylock = false;
+    bool accesses = false;  // a load, store, RMW or CAS of access.var
+    MemoryAccess access;
   };
   // The effect of thread th's pending operation `op` on shared state
   // (perform.cpp); one branch per Operation alternative, checked at compile time.
@@ -241,10 +250,20 @@ class Executor final : public Env {
   [[nodiscard]] std::string lock_display(uint32_t lock) const;
   [[nodiscard]] std::string var_display(uint32_t var) const;
   ThreadState& current() { return *threads_[current_]; }
-  void set_run_state(uint32_t thread, bool waits) {
+  // Files `thread` under the mask its pending operation (Operation::index())
+  // belongs to.
+  void set_run_state(uint32_t thread, std::size_t op_index) {
     const uint32_t bit = 1U << thread;
-    ready_mask_ = waits ? ready_mask_ & ~bit : ready_mask_ | bit;
-    may_wait_mask_ = waits ? may_wait_mask_ | bit : may_wait_mask_ & ~bit;
+    ready_mask_ &= ~bit;
+    may_wait_mask_ &= ~bit;
+    joining_mask_ &= ~bit;
+    if (op_index == kLockOpIndex) {
+      may_wait_mask_ |= bit;
+    } else if (op_index == kJoinOpIndex) {
+      joining_mask_ |= bit;
+    } else {
+      ready_mask_ |= bit;
+    }
   }
 
   Config config_;
@@ -257,24 +276,31 @@ class Executor final : public Env {
   Strand host_;
   // The started, unfinished threads for the enabled scan, as bit masks (bit t
   // for thread t), kept up to date at announce and at a thread's end: those
-  // whose pending operation is always enabled, and those whose operation may
-  // have to wait (a lock acquisition or a join, which pending_enabled then checks).
-  // The scan at every step reads two words instead of every thread.
+  // whose pending operation is always enabled, those whose operation may have
+  // to wait (a lock acquisition, which pending_enabled then checks), and those
+  // waiting in join(), never enabled (the scheduler resumes them once the
+  // joined thread has ended). The scan at every step reads two words instead
+  // of every thread.
   uint32_t ready_mask_ = 0;
   uint32_t may_wait_mask_ = 0;
+  uint32_t joining_mask_ = 0;
   std::vector<VarState> vars_;
   std::vector<LockState> locks_;
   std::vector<std::pair<std::string, Invariant>> invariants_;
   std::array<uint32_t, kMaxThreads> enabled_{};  // the enabled threads at the scheduling point
   uint32_t enabled_mask_ = 0;                    // the same set as a bit mask
   SchedulingPolicy* policy_ = nullptr;           // of the running execution
-  // Threads spawned but not yet run to their first announcement; the
-  // scheduler runs them (next_to_run) before its next decision.
-  std::vector<uint32_t> to_start_;
-  std::size_t to_start_head_ = 0;  // to_start_ and ready_joiners_ are FIFOs
-  std::size_t joiners_head_ = 0;
-  // Threads whose join() target has ended, in the order the targets ended.
-  std::vector<uint32_t> ready_joiners_;
+  // Threads spawned but not yet run to their first announcement, as a bit
+  // mask; the scheduler runs them (next_to_run) before its next decision, in
+  // spawn order, which is ascending thread order (ids are handed out in order).
+  uint32_t to_start_mask_ = 0;
+  // Threads whose join() target has ended, in the order the targets ended: a
+  // FIFO ring (indices taken modulo kMaxThreads). A thread is queued at most
+  // once at a time (it waits for one join), so kMaxThreads entries suffice.
+  static_assert((kMaxThreads & (kMaxThreads - 1)) == 0, "the ring's indices wrap with uint32_t");
+  std::array<uint32_t, kMaxThreads> ready_joiners_{};
+  uint32_t joiners_head_ = 0;  // next to pop; counts up, wrapping with uint32_t
+  uint32_t joiners_tail_ = 0;  // next free
   DataRaceDetector races_;
   bool stop_ = false;       // a fatal finding was recorded
   bool unwinding_ = false;  // fibers are being unwound

@@ -104,49 +104,46 @@ template <class Op>
 Executor::StepEffect Executor::apply(ThreadState& th, const Op& op, uint32_t choice) {
   const uint32_t t = th.id;
   StepEffect e;
-  e.key = make_key(t, KeyKind::kLocal, 0);
+  e.record.key = make_key(t, KeyKind::kLocal, 0);
   auto access = [&e](VarId var, bool is_read, bool is_write, Access mode, MemoryOrder order) {
     e.accesses = true;
-    e.var = var.index;
-    e.is_read = is_read;
-    e.is_write = is_write;
-    e.access = mode;
-    e.order = order;
+    e.access = MemoryAccess{var.index, is_read, is_write, mode, order};
   };
   if constexpr (std::is_same_v<Op, LoadOp>) {
     e.shown_value = th.result = vars_[op.var.index].value;
-    e.key = make_key(t, KeyKind::kRead, op.var.index);
+    e.record.key = make_key(t, KeyKind::kRead, op.var.index);
     access(op.var, true, false, op.access, op.order);
   } else if constexpr (std::is_same_v<Op, StoreOp>) {
     e.shown_value = vars_[op.var.index].value = op.value;
-    e.key = make_key(t, KeyKind::kWrite, op.var.index);
+    e.record.key = make_key(t, KeyKind::kWrite, op.var.index);
     access(op.var, false, true, op.access, op.order);
   } else if constexpr (std::is_same_v<Op, RmwOperation>) {
     uint64_t& value = vars_[op.var.index].value;
     th.result = value;
     e.shown_value = value = apply_rmw(op.op, value, op.operand);
-    e.key = make_key(t, KeyKind::kWrite, op.var.index);
+    e.record.key = make_key(t, KeyKind::kWrite, op.var.index);
     access(op.var, true, true, Access::kAtomic, op.order);
   } else if constexpr (std::is_same_v<Op, CasOp>) {
     uint64_t& value = vars_[op.var.index].value;
     if (value == op.expected) {
       e.shown_value = value = op.desired;
       th.result = 1;
-      e.key = make_key(t, KeyKind::kWrite, op.var.index);
+      e.record.key = make_key(t, KeyKind::kWrite, op.var.index);
       access(op.var, true, true, Access::kAtomic, op.order);
     } else {
       e.shown_value = th.cas_observed = value;
       th.result = 0;
-      e.key = make_key(t, KeyKind::kRead, op.var.index);
+      e.record.key = make_key(t, KeyKind::kRead, op.var.index);
       access(op.var, true, false, Access::kAtomic, op.order);
     }
   } else if constexpr (std::is_same_v<Op, LockOp>) {
     LockState& l = locks_[op.lock.index];
     const bool shared_before = l.shared_available();
-    e.unconditional = op.mode == LockMode::kExclusive && l.writer_blocks_readers && !th.queued;
+    e.record.unconditional =
+        op.mode == LockMode::kExclusive && l.writer_blocks_readers && !th.queued;
     if (op.mode == LockMode::kExclusive && !th.queued && !l.exclusive_available()) {
       // Writer-preferring rwsem: queue behind the holders; new readers now wait.
-      th.queued = e.queued = true;
+      th.queued = e.record.queued = true;
       ++l.queued_writers;
     } else {
       if (th.queued) {
@@ -155,8 +152,8 @@ Executor::StepEffect Executor::apply(ThreadState& th, const Op& op, uint32_t cho
       }
       acquire(th, op.lock, op.mode);
     }
-    e.disables_shared = shared_before && !l.shared_available();
-    e.key = make_key(
+    e.record.disables_shared = shared_before && !l.shared_available();
+    e.record.key = make_key(
         t, op.mode == LockMode::kShared ? KeyKind::kAcquireShared : KeyKind::kAcquireExclusive,
         op.lock.index);
   } else if constexpr (std::is_same_v<Op, TryLockOp>) {
@@ -166,13 +163,13 @@ Executor::StepEffect Executor::apply(ThreadState& th, const Op& op, uint32_t cho
     th.result = e.shown_value = free ? 1 : 0;
     if (free) {
       acquire(th, op.lock, op.mode);
-      e.trylock = true;
-      e.disables_shared = shared_before && !l.shared_available();
-      e.key = make_key(
+      e.record.trylock = true;
+      e.record.disables_shared = shared_before && !l.shared_available();
+      e.record.key = make_key(
           t, op.mode == LockMode::kShared ? KeyKind::kAcquireShared : KeyKind::kAcquireExclusive,
           op.lock.index);
     } else {
-      e.key = make_key(t, KeyKind::kTryFailed, op.lock.index);
+      e.record.key = make_key(t, KeyKind::kTryFailed, op.lock.index);
     }
   } else if constexpr (std::is_same_v<Op, UnlockOp>) {
     LockState& l = locks_[op.lock.index];
@@ -195,7 +192,7 @@ Executor::StepEffect Executor::apply(ThreadState& th, const Op& op, uint32_t cho
       }
     }
     if (config_.detectors.data_races) races_.on_release(t, op.lock.index, op.mode);
-    e.key = make_key(
+    e.record.key = make_key(
         t, op.mode == LockMode::kShared ? KeyKind::kReleaseShared : KeyKind::kReleaseExclusive,
         op.lock.index);
   } else if constexpr (std::is_same_v<Op, JoinOp>) {
@@ -217,39 +214,41 @@ bool Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
   ThreadState& th = *threads_[t];
   current_ = scheduler_current_ = t;
   const uint32_t step = step_;
-  const StepEffect e =
+  StepEffect e =
       std::visit([&](const auto& op) { return apply(th, op, decision.value); }, th.pending);
   std::optional<RaceHit> race;
   bool wrote_watched = false;
   if (e.accesses) {
-    if (config_.detectors.data_races)
-      race = races_.on_access(t, e.var, e.is_read, e.is_write, e.access, e.order, step);
-    wrote_watched = e.is_write && vars_[e.var].watched;
+    if (config_.detectors.data_races) race = races_.on_access(t, e.access, step);
+    wrote_watched = e.access.is_write && vars_[e.access.var].watched;
   }
 
   schedule_.choices.push_back(Choice{t, decision.value});
-  keys_.push_back(e.key);
+  keys_.push_back(e.record.key);
   if (config_.recording) {
-    record_event(th, th.pending, e.key, e.shown_value);
-    if (e.queued) trace_.events.back().operation += " (waits: queued behind the holders)";
+    record_event(th, th.pending, e.record.key, e.shown_value);
+    if (e.record.queued) trace_.events.back().operation += " (waits: queued behind the holders)";
   }
   ++step_;
-  policy.on_step(StepRecord{step, t, e.key, decision.value, e.disables_shared, e.queued,
-                            e.unconditional, e.trylock});
+  e.record.step = step;
+  e.record.thread = t;
+  e.record.value = decision.value;
+  policy.on_step(e.record);
 
   if (race) {
-    const bool write = kind_of(e.key) == KeyKind::kWrite;
+    const bool write = kind_of(e.record.key) == KeyKind::kWrite;
     std::string message =
-        "data race on " + var_display(e.var) + ": " + (write ? "write" : "read") + " by thread " +
-        th.name + " is unordered with an earlier " + (race->other_is_write ? "write" : "read") +
-        " by thread " + threads_[race->other_thread]->name + ", and at least one is a plain access";
+        "data race on " + var_display(e.access.var) + ": " + (write ? "write" : "read") +
+        " by thread " + th.name + " is unordered with an earlier " +
+        (race->other_is_write ? "write" : "read") + " by thread " +
+        threads_[race->other_thread]->name + ", and at least one is a plain access";
     DataRace detail;
-    detail.object = var_display(e.var);
+    detail.object = var_display(e.access.var);
     record_finding(
         Finding{kDataRace, std::move(message), std::move(detail), {race->other_step, step}, {}});
   }
   if (wrote_watched && !stop_) check_invariants();
-  return !stop_ && !e.queued;  // a queued writer stays at its down_write
+  return !stop_ && !e.record.queued;  // a queued writer stays at its down_write
 }
 
 std::string Executor::lock_display(uint32_t lock) const {

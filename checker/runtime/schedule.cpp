@@ -34,20 +34,20 @@ struct ModelCheckFailure {
   std::string description;
 };
 
-[[noreturn]] void throw_model_check_failure(const char* file, int line, const char* condition,
-                                            std::string_view message) {
+}  // namespace
+
+void Executor::throw_model_check_failure(const char* file, int line, const char* condition,
+                                         std::string_view message) {
   throw ModelCheckFailure{describe_check_failure(file, line, condition, message)};
 }
-
-}  // namespace
 
 ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy) {
   reset();
   policy_ = &policy;
   policy.begin_execution();
   start_thread("main", nullptr, &program.main);
-  to_start_.push_back(0);
-  dispatch();  // on the host: returns once the execution has ended
+  to_start_mask_ = 1U;  // main
+  dispatch();           // on the host: returns once the execution has ended
   outcome_.steps = step_;
   final_values_.reserve(vars_.size());
   for (const VarState& v : vars_) final_values_.push_back(v.value);
@@ -56,16 +56,7 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
 }
 
 void Executor::dispatch() {
-  uint32_t next = kHost;
-  if (!unwinding_) {
-    try {
-      next = next_to_run();
-    } catch (const std::exception& e) {
-      // Scheduler code (policy, detectors) is not model code: its failures
-      // are internal bugs, whatever stack it happens to run on.
-      CHECK_MSG(false, std::string("the scheduler threw an exception: ") + e.what());
-    }
-  }
+  const uint32_t next = unwinding_ ? kHost : next_to_run();
   if (next == running_) {
     if (next != kHost) {
       current_ = next;
@@ -76,16 +67,14 @@ void Executor::dispatch() {
   switch_to(next);
 }
 
-void Executor::publish_progress(uint32_t thread) {
-  ProgressProbe* probe = config_.probe;
-  if (probe == nullptr) return;
+void Executor::publish_progress_to(ProgressProbe& probe, uint32_t thread) {
   const ThreadState& th = *threads_[thread];
-  probe->thread.store(thread, std::memory_order_relaxed);
-  probe->thread_name.store(th.interned_name->c_str(), std::memory_order_relaxed);
-  probe->function.store(th.functions.empty() ? nullptr : th.functions.back(),
-                        std::memory_order_relaxed);
-  probe->step.store(step_, std::memory_order_relaxed);
-  probe->beat();
+  probe.thread.store(thread, std::memory_order_relaxed);
+  probe.thread_name.store(th.interned_name->c_str(), std::memory_order_relaxed);
+  probe.function.store(th.functions.empty() ? nullptr : th.functions.back(),
+                       std::memory_order_relaxed);
+  probe.step.store(step_, std::memory_order_relaxed);
+  probe.beat();
 }
 
 void Executor::switch_to(uint32_t next) {
@@ -102,15 +91,30 @@ void Executor::switch_to(uint32_t next) {
   // Back on `from`'s stack: whoever switched here set running_ and current_.
 }
 
-uint32_t Executor::next_to_run() {
+inline uint32_t Executor::next_to_run() {
   current_ = scheduler_current_;
+  if (to_start_mask_ != 0) {
+    const auto t = static_cast<uint32_t>(std::countr_zero(to_start_mask_));
+    to_start_mask_ &= to_start_mask_ - 1;
+    return t;
+  }
+  if (joiners_head_ != joiners_tail_ && !stop_)
+    return ready_joiners_[joiners_head_++ % kMaxThreads];
+  try {
+    return next_step();
+  } catch (const std::exception& e) {
+    // Scheduler code (policy, detectors) is not model code: its failures
+    // are internal bugs, whatever stack it happens to run on.
+    CHECK_MSG(false, std::string("the scheduler threw an exception: ") + e.what());
+  }
+  return kHost;
+}
+
+uint32_t Executor::next_step() {
+  // No thread is left to start and no joiner to resume (next_to_run), and
+  // performing a step adds neither.
+  joiners_head_ = joiners_tail_;  // a stopped execution resumes no joiner
   while (true) {
-    if (to_start_head_ < to_start_.size()) return to_start_[to_start_head_++];
-    to_start_.clear();
-    to_start_head_ = 0;
-    if (!stop_ && joiners_head_ < ready_joiners_.size()) return ready_joiners_[joiners_head_++];
-    ready_joiners_.clear();
-    joiners_head_ = 0;
     if (stop_) {
       outcome_.end = ExecutionEnd::kStopped;
       return kHost;
@@ -125,7 +129,7 @@ uint32_t Executor::next_to_run() {
       enabled_[enabled++] = static_cast<uint32_t>(std::countr_zero(m));  // ascending
     enabled_mask_ = enabled_mask;
     if (enabled == 0) {
-      if ((ready_mask_ | may_wait_mask_) == 0) {  // every thread has ended
+      if ((ready_mask_ | may_wait_mask_ | joining_mask_) == 0) {  // every thread has ended
         outcome_.end = ExecutionEnd::kFinished;
         check_invariants();
       } else {
@@ -210,26 +214,15 @@ void Executor::run_body(ThreadState& th) {
 
 void Executor::end_thread(ThreadState& th) {
   th.finished = true;
-  ready_joiners_.insert(ready_joiners_.end(), th.joiners.begin(), th.joiners.end());
+  for (const uint32_t joiner : th.joiners) {
+    CHECK(joiners_tail_ - joiners_head_ < kMaxThreads);
+    ready_joiners_[joiners_tail_++ % kMaxThreads] = joiner;
+  }
   th.joiners.clear();
   const uint32_t bit = 1U << th.id;
   ready_mask_ &= ~bit;
   may_wait_mask_ &= ~bit;
-}
-
-void Executor::announce(Operation op) {
-  if (unwinding_) {
-    // Destructors running during unwinding may still call into the Env.
-    if (std::uncaught_exceptions() > 0) return;
-    throw Unwind{};
-  }
-  ThreadState& th = current();
-  th.pending = op;
-  set_run_state(current_, may_wait(op));
-  set_check_failure_handler(nullptr);  // the scheduler is not model code
-  dispatch();
-  set_check_failure_handler(&throw_model_check_failure);
-  if (unwinding_ && std::uncaught_exceptions() == 0) throw Unwind{};
+  joining_mask_ &= ~bit;
 }
 
 void Executor::unwind_all() {
