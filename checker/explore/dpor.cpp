@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 
 #include "checker/explore/event_key.hpp"
 #include "checker/runtime/executor.hpp"
@@ -22,16 +21,6 @@ namespace {
     }
   }
   entries.push_back(pos);
-}
-
-// Copies or clears the first n entries of a clock, n a multiple of four,
-// four entries at a time: inline, where std::copy_n and std::fill_n of a
-// run-time length become library calls that cost more than these few entries.
-void copy_entries(uint32_t* __restrict into, const uint32_t* __restrict from, uint32_t n) {
-  for (uint32_t i = 0; i < n; i += 4) std::memcpy(into + i, from + i, 4 * sizeof(uint32_t));
-}
-void clear_entries(uint32_t* into, uint32_t n) {
-  for (uint32_t i = 0; i < n; i += 4) std::memset(into + i, 0, 4 * sizeof(uint32_t));
 }
 
 }  // namespace
@@ -80,8 +69,8 @@ void DporPolicy::begin_execution() {
   // joins touch only width_ entries): clear the prefix the last execution
   // used, in the clocks it made non-zero.
   for (uint32_t m = ~zero_clocks_; m != 0; m &= m - 1) {
-    clear_entries(thread_clock_[static_cast<uint32_t>(std::countr_zero(m))].data(),
-                  clock_padded(width_));
+    clock_clear(thread_clock_[static_cast<uint32_t>(std::countr_zero(m))].data(),
+                clock_padded(width_));
   }
   zero_clocks_ = ~0U;
   for (uint32_t m = joiners_; m != 0; m &= m - 1) pending_joins_[std::countr_zero(m)] = 0;
@@ -191,7 +180,7 @@ void DporPolicy::on_step(const StepRecord& record) {
   const uint32_t padded = clock_padded(width_);
   clocks_used_ += padded;
   if (clocks_.size() < clocks_used_) clocks_.resize(std::max(clocks_used_, 2 * clocks_.size()));
-  copy_entries(&clocks_[offset], clock.data(), padded);
+  clock_copy(&clocks_[offset], clock.data(), padded);
   if (record.step >= replay_until_) {
     // Enter the next node: its sleep set is what stays independent of this step.
     Node& next = push_node();
@@ -216,7 +205,7 @@ void DporPolicy::on_spawn(uint32_t parent, uint32_t child) {
   // main's is while it spawns its first threads.
   settle_joins(parent);
   if ((zero_clocks_ >> parent & 1U) == 0) {
-    copy_entries(thread_clock_[child].data(), thread_clock_[parent].data(), clock_padded(width_));
+    clock_copy(thread_clock_[child].data(), thread_clock_[parent].data(), clock_padded(width_));
     zero_clocks_ &= ~(1U << child);
   }
   thread_events_[child] = 0;
