@@ -167,7 +167,11 @@ void DporPolicy::on_step(const StepRecord& record) {
   const uint32_t index = thread_events_[t]++;
   clock[t] = index + 1;
   zero_clocks_ &= ~(1U << t);
-  analyse(record, clock, pos, record.step >= replay_until_);
+  if (kind_of(record.key) == KeyKind::kRead) {
+    analyse_read(record, clock, pos, record.step >= replay_until_);
+  } else {
+    analyse(record, clock, pos, record.step >= replay_until_);
+  }
   // The branch's event as it executed: a trylock or CAS announces the
   // conservative key but may fail, and a failed trylock commutes with other
   // failed trylocks. The done and sleep sets need the executed form, or a
@@ -242,6 +246,24 @@ void DporPolicy::on_blocked_at_end(uint32_t thread, uint64_t pending_key) {
   pending.thread = thread;
   pending.key = pending_key;
   analyse(pending, clock, -1, true);
+}
+
+void DporPolicy::analyse_read(const StepRecord& record, Clock& clock, int32_t pos, bool detect) {
+  // analyse() for a read, without its candidate and dependency lists: the
+  // only candidate is the last write, which is also the only dependency, so
+  // no path through another thread's event can order it before this read.
+  const uint32_t t = record.thread;
+  VarHistory& h = var(object_of(record.key));
+  const int32_t last_write = h.last_write;
+  bool races = false;
+  if (last_write >= 0) {
+    const Event& w = events_[static_cast<std::size_t>(last_write)];
+    races = detect && w.thread != t && clock[w.thread] <= w.index;
+    join(clock, last_write);
+  }
+  upsert_per_thread(h.reads, pos, t,
+                    [this](int32_t p) { return events_[static_cast<std::size_t>(p)].thread; });
+  if (races) race(last_write, WakeupEvent{t, record.key, record.value}, pos);
 }
 
 void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bool detect) {

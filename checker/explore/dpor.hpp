@@ -138,6 +138,8 @@ class DporPolicy final : public SchedulingPolicy {
   // with the clock `clock` before its own dependencies are joined. Joins the
   // dependencies into `clock` and updates the object histories when pos >= 0.
   void analyse(const StepRecord& record, Clock& clock, int32_t pos, bool detect);
+  // The same for an executed read (pos >= 0), the commonest step.
+  void analyse_read(const StepRecord& record, Clock& clock, int32_t pos, bool detect);
   void race(int32_t earlier, const WakeupEvent& later, int32_t later_pos);
   // The history of a variable or lock, growing the table on first use.
   VarHistory& var(uint32_t index) { return grown_at(vars_, index); }
