@@ -39,6 +39,7 @@ DporPolicy::DporPolicy() {
 
 void DporPolicy::reset() {
   depth_ = 0;
+  sleep_pool_.clear();
   replay_until_ = 0;
   next_subtree_.clear();
   events_.clear();
@@ -58,7 +59,10 @@ std::size_t DporPolicy::retained_bytes() const {
   std::size_t bytes = stack_.capacity() * sizeof(Node) + events_.capacity() * sizeof(Event) +
                       clocks_.capacity() * sizeof(uint32_t) +
                       thread_clock_.capacity() * sizeof(Clock) + next_subtree_.capacity_bytes();
-  for (const Node& node : stack_) bytes += node.wut.capacity_bytes();
+  bytes += sleep_pool_.capacity_bytes();
+  for (const Node& node : stack_) {
+    bytes += node.wut.capacity_bytes() + node.done.keys.capacity() * sizeof(uint64_t);
+  }
   return bytes;
 }
 
@@ -101,8 +105,18 @@ DporPolicy::Node& DporPolicy::push_node() {
   if (depth_ == stack_.size()) [[unlikely]]
     grow_stack();
   Node& node = stack_[depth_++];
-  node.sleep.mask = 0;
-  node.done.mask = 0;
+  // Its sleep keys go after its parent's, the topmost in the pool.
+  const std::size_t index = depth_ - 1;
+  if (index == 0) {
+    node.sleep_keys = 0;
+  } else {
+    const Node& parent = stack_[index - 1];
+    node.sleep_keys = parent.sleep_keys + parent.sleep_count;
+  }
+  sleep_pool_.truncate(node.sleep_keys);
+  node.sleep = 0;
+  node.sleep_count = 0;
+  node.done.clear();
   node.wut.clear();
   node.has_choice = false;
   node.expanded = 0;
@@ -130,7 +144,7 @@ std::optional<Decision> DporPolicy::pick(const SchedulingPoint& point) {
   WakeupEvent first;
   if (node.wut.empty()) {
     // A fresh node: explore any enabled thread that is not asleep.
-    const uint32_t awake = point.enabled_mask & ~node.sleep.mask;
+    const uint32_t awake = point.enabled_mask & ~node.sleep;
     if (awake == 0) return std::nullopt;
     first = WakeupEvent{static_cast<uint32_t>(std::countr_zero(awake)), 0, 0};  // the lowest
     next_subtree_.clear();
@@ -187,12 +201,21 @@ void DporPolicy::on_step(const StepRecord& record) {
   clock_copy(&clocks_[offset], clock.data(), padded);
   if (record.step >= replay_until_) {
     // Enter the next node: its sleep set is what stays independent of this step.
+    CHECK(depth_ == record.step + 1);
     Node& next = push_node();
     const Node& parent = stack_[record.step];
-    for (const ThreadKeys* set : {&parent.sleep, &parent.done}) {
-      for (uint32_t m = set->mask & ~(1U << t); m != 0; m &= m - 1) {
-        const auto s = static_cast<uint32_t>(std::countr_zero(m));
-        if (!dependent(set->key[s], record.key)) next.sleep.add(s, set->key[s]);
+    // Over both (disjoint) sets in ascending thread order, so the kept
+    // members' keys are appended in order.
+    uint32_t in_sleep = parent.sleep_keys;
+    std::size_t in_done = 0;
+    for (uint32_t m = parent.sleep | parent.done.mask; m != 0; m &= m - 1) {
+      const auto s = static_cast<uint32_t>(std::countr_zero(m));
+      const uint64_t key =
+          ((parent.sleep >> s) & 1U) != 0 ? sleep_pool_[in_sleep++] : parent.done.keys[in_done++];
+      if (s != t && !dependent(key, record.key)) {
+        next.sleep |= 1U << s;
+        ++next.sleep_count;
+        sleep_pool_.push(key);
       }
     }
     std::swap(next.wut, next_subtree_);
@@ -468,19 +491,27 @@ void DporPolicy::race(int32_t earlier, const WakeupEvent& later, int32_t later_p
     // The common case, v = e' alone (weak_initial() inline): a thread covers
     // it when it is e''s own thread (with the same choice) or commutes with e'.
     const bool same_choice = kind_of(later.key) != KeyKind::kLocal || later.value == 0;
-    for (const ThreadKeys* set : {&node.sleep, &node.done}) {
-      for (uint32_t m = set->mask; m != 0; m &= m - 1) {
-        const auto s = static_cast<uint32_t>(std::countr_zero(m));
-        if (s == later.thread ? same_choice : !dependent(set->key[s], later.key)) return;
-      }
+    const uint64_t* key = sleep_pool_.begin() + node.sleep_keys;
+    for (uint32_t m = node.sleep; m != 0; m &= m - 1, ++key) {
+      const auto s = static_cast<uint32_t>(std::countr_zero(m));
+      if (s == later.thread ? same_choice : !dependent(*key, later.key)) return;
+    }
+    key = node.done.keys.data();
+    for (uint32_t m = node.done.mask; m != 0; m &= m - 1, ++key) {
+      const auto s = static_cast<uint32_t>(std::countr_zero(m));
+      if (s == later.thread ? same_choice : !dependent(*key, later.key)) return;
     }
   } else {
     int index = -1;
-    for (const ThreadKeys* set : {&node.sleep, &node.done}) {
-      for (uint32_t m = set->mask; m != 0; m &= m - 1) {
-        const auto s = static_cast<uint32_t>(std::countr_zero(m));
-        if (weak_initial(WakeupEvent{s, set->key[s], 0}, scratch_, index)) return;
-      }
+    const uint64_t* key = sleep_pool_.begin() + node.sleep_keys;
+    for (uint32_t m = node.sleep; m != 0; m &= m - 1, ++key) {
+      const auto s = static_cast<uint32_t>(std::countr_zero(m));
+      if (weak_initial(WakeupEvent{s, *key, 0}, scratch_, index)) return;
+    }
+    key = node.done.keys.data();
+    for (uint32_t m = node.done.mask; m != 0; m &= m - 1, ++key) {
+      const auto s = static_cast<uint32_t>(std::countr_zero(m));
+      if (weak_initial(WakeupEvent{s, *key, 0}, scratch_, index)) return;
     }
   }
   node.wut.insert(scratch_);
@@ -492,12 +523,14 @@ bool DporPolicy::next_execution() {
   while (depth_ > 0) {
     Node& node = stack_[depth_ - 1];
     const uint32_t t = node.chosen.thread;
-    if (!node.wut.has_root_child_for(t, false)) {
-      CHECK(!node.sleep.contains(t));  // a sleeping thread is never chosen
-      node.done.add(t, node.chosen_key);
-    }
     node.has_choice = false;
     if (!node.wut.empty()) {
+      // Explored from here unless a branch for it is still queued (another
+      // choose value). Only a node that stays needs its done set.
+      if (!node.wut.has_root_child_for(t, false)) {
+        CHECK(((node.sleep >> t) & 1U) == 0);  // a sleeping thread is never chosen
+        node.done.add(t, node.chosen_key);
+      }
       replay_until_ = static_cast<uint32_t>(depth_ - 1);
       return true;
     }

@@ -51,20 +51,38 @@ class DporPolicy final : public SchedulingPolicy {
   using Clock = std::array<uint32_t, kMaxThreads>;
 
   // A set of threads, each with the key of its next event (a thread has one
-  // next event at a given point, so one key each). O(1) add and lookup;
-  // iteration visits members in ascending thread order.
+  // next event at a given point, so one key each): a bit mask and the
+  // members' keys in ascending thread order, compact because every step of
+  // an execution has a node. O(1) membership, O(members) insertion.
   struct ThreadKeys {
     uint32_t mask = 0;
-    std::array<uint64_t, kMaxThreads> key;
+    std::vector<uint64_t> keys;
     [[nodiscard]] bool contains(uint32_t thread) const { return ((mask >> thread) & 1U) != 0; }
+    void clear() {
+      mask = 0;
+      keys.clear();
+    }
+    // `thread` is not a member.
     void add(uint32_t thread, uint64_t k) {
+      // The members below `thread`: a popcount by bit arithmetic (baseline
+      // x86-64 has no popcnt instruction; std::popcount calls libgcc).
+      uint32_t x = mask & ((1U << thread) - 1U);
+      x = x - ((x >> 1) & 0x55555555U);
+      x = (x & 0x33333333U) + ((x >> 2) & 0x33333333U);
+      const uint32_t rank = (((x + (x >> 4)) & 0x0f0f0f0fU) * 0x01010101U) >> 24;
+      keys.insert(keys.begin() + rank, k);
       mask |= 1U << thread;
-      key[thread] = k;
     }
   };
   struct Node {
-    ThreadKeys sleep;  // asleep on entry: thread and its next event
-    ThreadKeys done;   // threads whose branches here are explored
+    // Asleep on entry: the threads (bits) and their next events' keys, which
+    // are sleep_pool_[sleep_keys, sleep_keys + sleep_count) in thread
+    // order. A node's sleep set never changes once it is entered, so the
+    // nodes of the stack keep theirs back to back in one LIFO pool.
+    uint32_t sleep = 0;
+    uint32_t sleep_keys = 0;
+    uint32_t sleep_count = 0;  // popcount(sleep), kept: baseline x86-64 has no popcnt
+    ThreadKeys done;           // threads whose branches here are explored (empty at most nodes)
     WakeupTree wut;
     Decision chosen;
     uint64_t chosen_key = 0;  // the chosen thread's pending (conservative) key
@@ -107,24 +125,31 @@ class DporPolicy final : public SchedulingPolicy {
     std::vector<int32_t> failed_tries;  // failed trylocks since the last acquisition
   };
 
-  // Event positions: a push is a compare, a store and an increment, inline
-  // (std::vector's push_back tends to stay an out-of-line call in analyse()).
-  class PosList {
+  // A stack of trivially copyable values whose push is a compare, a store and
+  // an increment, inline, and whose truncation is one store (std::vector's
+  // push_back and resize tend to stay out-of-line calls in these hot paths).
+  template <class T>
+  class Stack {
    public:
     void clear() { size_ = 0; }
-    void push(int32_t pos) {
+    void truncate(std::size_t size) { size_ = size; }  // size <= this->size()
+    void push(T value) {
       if (size_ == buf_.size()) [[unlikely]]
         grow();
-      buf_[size_++] = pos;
+      buf_[size_++] = value;
     }
-    [[nodiscard]] const int32_t* begin() const { return buf_.data(); }
-    [[nodiscard]] const int32_t* end() const { return buf_.data() + size_; }
+    [[nodiscard]] std::size_t size() const { return size_; }
+    [[nodiscard]] std::size_t capacity_bytes() const { return buf_.capacity() * sizeof(T); }
+    [[nodiscard]] const T* begin() const { return buf_.data(); }
+    [[nodiscard]] const T* end() const { return buf_.data() + size_; }
+    const T& operator[](std::size_t i) const { return buf_[i]; }
 
    private:
     [[gnu::noinline]] void grow() { buf_.resize(buf_.empty() ? 16 : 2 * buf_.size()); }
-    std::vector<int32_t> buf_;
+    std::vector<T> buf_;
     std::size_t size_ = 0;
   };
+  using PosList = Stack<int32_t>;
 
   [[nodiscard]] const uint32_t* clock_of(int32_t pos) const {
     return &clocks_[events_[static_cast<std::size_t>(pos)].clock_offset];
@@ -149,6 +174,7 @@ class DporPolicy final : public SchedulingPolicy {
   // so that steady-state exploration does not allocate per step.
   std::vector<Node> stack_;
   std::size_t depth_ = 0;
+  Stack<uint64_t> sleep_pool_;  // the live nodes' sleep-set keys (Node::sleep_keys)
   Node& push_node();
   [[gnu::noinline]] void grow_stack();
   uint32_t replay_until_ = 0;  // positions below this replay stack_[i].chosen
