@@ -15,7 +15,14 @@ bool is_acquire(MemoryOrder order) {
 }
 }  // namespace
 
-void DataRaceDetector::reset() {
+void DataRaceDetector::catch_up() {
+  clear_state();
+  deferred_ = false;
+  for (const SyncEvent& event : log_) std::visit([this](const auto& e) { apply(e); }, event);
+  log_.clear();
+}
+
+void DataRaceDetector::clear_state() {
   // Entries at and above thread_count_ are zero in every clock (the invariant
   // that lets spawn and join copy only thread_count_ entries), so only the
   // thread clocks and the prefix the last execution used need clearing.
@@ -34,15 +41,18 @@ void DataRaceDetector::reset() {
   thread_count_ = 1;
 }
 
-void DataRaceDetector::on_acquire(uint32_t thread, uint32_t index, LockMode mode) {
-  LockState& l = lock(index);
-  join_into(threads_[thread], l.exclusive_release, thread_count_);
-  if (mode == LockMode::kExclusive) join_into(threads_[thread], l.shared_release, thread_count_);
+void DataRaceDetector::apply(const AcquireEvent& e) {
+  LockState& l = lock(e.lock);
+  join_into(threads_[e.thread], l.exclusive_release, thread_count_);
+  if (e.mode == LockMode::kExclusive) {
+    join_into(threads_[e.thread], l.shared_release, thread_count_);
+  }
 }
 
-void DataRaceDetector::on_release(uint32_t thread, uint32_t index, LockMode mode) {
-  LockState& l = lock(index);
-  if (mode == LockMode::kExclusive) {
+void DataRaceDetector::apply(const ReleaseEvent& e) {
+  const uint32_t thread = e.thread;
+  LockState& l = lock(e.lock);
+  if (e.mode == LockMode::kExclusive) {
     const uint32_t width = clock_padded(thread_count_);
     clock_copy(l.exclusive_release.data(), threads_[thread].data(), width);
     clock_clear(l.shared_release.data(), width);  // already ordered before the exclusive holder
@@ -76,7 +86,8 @@ void DataRaceDetector::erase_ordered(std::vector<AccessEntry>& entries, uint32_t
   entries.erase(kept, entries.end());
 }
 
-std::optional<RaceHit> DataRaceDetector::on_access(uint32_t thread, MemoryAccess a, uint32_t step) {
+std::optional<RaceHit> DataRaceDetector::apply_access(uint32_t thread, MemoryAccess a,
+                                                      uint32_t step) {
   VarState& v = var(a.var);
   SyncClock& clock = threads_[thread];
   const bool atomic = a.access == Access::kAtomic;

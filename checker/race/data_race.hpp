@@ -7,16 +7,24 @@
 // before the other, and at least one is plain. Marked (READ_ONCE/WRITE_ONCE)
 // and atomic accesses never race with each other.
 //
-// Cost: O(threads) per synchronisation operation (thread clocks are copied
-// and joined four entries at a time, up to the execution's thread count),
-// O(live conflicting accesses) per memory access (usually 1-3). Reset per
-// execution, in O(threads^2 / 4).
+// Deferred until needed: by KCSAN's rule no race can be reported before an
+// execution's first plain access, so until then the detector only logs what
+// happens (spawns, joins, lock operations, marked and atomic accesses), in
+// O(1) each, and at the first plain access replays the log into its clocks
+// and runs eagerly for the rest of the execution. An execution without plain
+// accesses, like most of a READ_ONCE/WRITE_ONCE model's, costs one append
+// per event. Results are exactly those of the eager detector.
+//
+// Cost (eager, and for the replay): O(threads) per synchronisation operation (thread clocks are
+// copied and joined four entries at a time, up to the execution's thread count), O(live conflicting
+// accesses) per memory access (usually 1-3). Reset per execution, in O(threads^2 / 4).
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include "checker/runtime/env.hpp"
@@ -48,26 +56,102 @@ struct MemoryAccess {
 
 class DataRaceDetector {
  public:
-  void reset();
-  // Inline: once per thread of every execution.
+  // Starts an execution: O(1) (the clocks are cleared at the first plain access).
+  void reset() {
+    log_.clear();
+    deferred_ = true;
+  }
   void on_spawn(uint32_t parent, uint32_t child) {
     CHECK(child < kMaxThreads);
-    // Entries from thread_count_ on are zero in every thread clock (reset's
-    // invariant), so the padded prefix is all there is to copy.
-    clock_copy(threads_[child].data(), threads_[parent].data(), clock_padded(thread_count_));
-    thread_count_ = std::max(thread_count_, child + 1);
-    threads_[child][child] = 1;
-    ++threads_[parent][parent];
+    if (deferred_) {
+      log_.push_back(SpawnEvent{parent, child});
+    } else {
+      apply(SpawnEvent{parent, child});
+    }
   }
   void on_join(uint32_t joiner, uint32_t joined) {
-    join_into(threads_[joiner], threads_[joined], thread_count_);
+    if (deferred_) {
+      log_.push_back(JoinEvent{joiner, joined});
+    } else {
+      apply(JoinEvent{joiner, joined});
+    }
   }
-  void on_acquire(uint32_t thread, uint32_t lock, LockMode mode);
-  void on_release(uint32_t thread, uint32_t lock, LockMode mode);
+  void on_acquire(uint32_t thread, uint32_t lock, LockMode mode) {
+    if (deferred_) {
+      log_.push_back(AcquireEvent{thread, lock, mode});
+    } else {
+      apply(AcquireEvent{thread, lock, mode});
+    }
+  }
+  void on_release(uint32_t thread, uint32_t lock, LockMode mode) {
+    if (deferred_) {
+      log_.push_back(ReleaseEvent{thread, lock, mode});
+    } else {
+      apply(ReleaseEvent{thread, lock, mode});
+    }
+  }
   // A load, store or read-modify-write (is_read && is_write) by `thread` at
   // `step`. Returns the earlier access it races with, if any (the first in
   // the variable's list order, writes before reads).
-  std::optional<RaceHit> on_access(uint32_t thread, MemoryAccess access, uint32_t step);
+  std::optional<RaceHit> on_access(uint32_t thread, MemoryAccess access, uint32_t step) {
+    if (deferred_) {
+      if (access.access != Access::kPlain) {
+        log_.push_back(AccessEvent{thread, access, step});
+        return std::nullopt;  // marked or atomic, after only such accesses: no race
+      }
+      catch_up();
+    }
+    return apply_access(thread, access, step);
+  }
+
+ private:
+  // What the detector logs while deferred: a closed set, replayed in order.
+  struct SpawnEvent {
+    uint32_t parent;
+    uint32_t child;
+  };
+  struct JoinEvent {
+    uint32_t joiner;
+    uint32_t joined;
+  };
+  struct AcquireEvent {
+    uint32_t thread;
+    uint32_t lock;
+    LockMode mode;
+  };
+  struct ReleaseEvent {
+    uint32_t thread;
+    uint32_t lock;
+    LockMode mode;
+  };
+  struct AccessEvent {
+    uint32_t thread;
+    MemoryAccess access;
+    uint32_t step;
+  };
+  using SyncEvent = std::variant<SpawnEvent, JoinEvent, AcquireEvent, ReleaseEvent, AccessEvent>;
+
+  // Clears the clocks and histories, replays the log into them and turns eager.
+  void catch_up();
+  void clear_state();
+  void apply(const SpawnEvent& e) {
+    // Entries from thread_count_ on are zero in every thread clock (clear_state's
+    // invariant), so the padded prefix is all there is to copy.
+    clock_copy(threads_[e.child].data(), threads_[e.parent].data(), clock_padded(thread_count_));
+    thread_count_ = std::max(thread_count_, e.child + 1);
+    threads_[e.child][e.child] = 1;
+    ++threads_[e.parent][e.parent];
+  }
+  void apply(const JoinEvent& e) {
+    join_into(threads_[e.joiner], threads_[e.joined], thread_count_);
+  }
+  void apply(const AcquireEvent& e);
+  void apply(const ReleaseEvent& e);
+  void apply(const AccessEvent& e) { (void)apply_access(e.thread, e.access, e.step); }
+  std::optional<RaceHit> apply_access(uint32_t thread, MemoryAccess access, uint32_t step);
+
+  std::vector<SyncEvent> log_;  // this execution's events while deferred_
+  bool deferred_ = true;        // no plain access yet in this execution
 
  private:
   struct AccessEntry {
@@ -100,6 +184,7 @@ class DataRaceDetector {
   LockState& lock(uint32_t index) { return grown_at(locks_, index); }
 
   // Thread t's clock. Entries from thread_count_ on are zero in every clock.
+  // Stale while deferred_: cleared and rebuilt by catch_up().
   std::array<SyncClock, kMaxThreads> threads_{};
   std::vector<VarState> vars_;
   std::vector<LockState> locks_;
