@@ -15,23 +15,34 @@ bool is_acquire(MemoryOrder order) {
 }
 }  // namespace
 
-void DataRaceDetector::reset() {
+void DataRaceDetector::reset(uint32_t vars, uint32_t locks) {
   // Entries at and above thread_count_ are zero in every clock (the invariant
   // that lets spawn and join copy only thread_count_ entries), so only the
-  // thread clocks and the prefix the last execution used need clearing.
+  // thread clocks and the prefix the last execution used need clearing; and
+  // tables past the variables and locks it used are clean already.
   const uint32_t width = clock_padded(thread_count_);
-  for (auto& v : vars_) {
+  const std::size_t used_vars = std::min<std::size_t>(vars, vars_.size());
+  for (std::size_t i = 0; i < used_vars; ++i) {
+    VarState& v = vars_[i];
     v.writes.clear();
     v.reads.clear();
     v.has_release = false;
   }
-  for (auto& l : locks_) {
-    clock_clear(l.exclusive_release.data(), width);
-    clock_clear(l.shared_release.data(), width);
+  const std::size_t used_locks = std::min<std::size_t>(locks, locks_.size());
+  for (std::size_t i = 0; i < used_locks; ++i) {
+    clock_clear(locks_[i].exclusive_release.data(), width);
+    clock_clear(locks_[i].shared_release.data(), width);
   }
   for (uint32_t t = 0; t < thread_count_; ++t) clock_clear(threads_[t].data(), width);
   threads_[0][0] = 1;
   thread_count_ = 1;
+}
+
+std::size_t DataRaceDetector::retained_bytes() const {
+  std::size_t total = vars_.capacity() * sizeof(VarState) + locks_.capacity() * sizeof(LockState);
+  for (const VarState& v : vars_)
+    total += (v.writes.capacity() + v.reads.capacity()) * sizeof(AccessEntry);
+  return total;
 }
 
 void DataRaceDetector::on_acquire(uint32_t thread, uint32_t index, LockMode mode) {

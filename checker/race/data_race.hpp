@@ -10,7 +10,7 @@
 // Cost: O(threads) per synchronisation operation (thread clocks are copied
 // and joined four entries at a time, up to the execution's thread count),
 // O(live conflicting accesses) per memory access (usually 1-3). Reset per
-// execution, in O(threads^2 / 4).
+// execution, in O(threads^2 / 4 + the execution's variables and locks).
 #pragma once
 
 #include <algorithm>
@@ -48,7 +48,12 @@ struct MemoryAccess {
 
 class DataRaceDetector {
  public:
-  void reset();
+  // Back to a new detector's state, given that the execution since the last
+  // reset touched only variables below `vars` and locks below `locks`:
+  // O(vars + locks), whatever the tables grew to in earlier executions.
+  void reset(uint32_t vars, uint32_t locks);
+  // Heap bytes held by the variable and lock tables.
+  [[nodiscard]] std::size_t retained_bytes() const;
   // Inline: once per thread of every execution.
   void on_spawn(uint32_t parent, uint32_t child) {
     CHECK(child < kMaxThreads);

@@ -24,6 +24,27 @@ Executor::~Executor() {
   }
 }
 
+void Executor::reconfigure(Config config) {
+  CHECK(running_ == kHost && !unwinding_);
+  config_ = config;
+  for (const auto& th : threads_) th->interned_name = nullptr;
+  interned_names_.clear();
+  trace_ = Trace{};
+}
+
+std::size_t Executor::retained_bytes() const {
+  auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  std::size_t total = bytes(threads_) + bytes(vars_) + bytes(locks_) + bytes(invariants_) +
+                      bytes(schedule_.choices) + bytes(keys_) + bytes(final_values_) +
+                      races_.retained_bytes();
+  for (const auto& th : threads_) {
+    total += sizeof(ThreadState) + th->name.capacity() + bytes(th->pending_notes) +
+             bytes(th->joiners) + bytes(th->functions) + bytes(th->held);
+  }
+  for (const std::string& name : interned_names_) total += sizeof(name) + name.capacity();
+  return total;
+}
+
 void Executor::reset() {
   for (uint32_t i = 0; i < thread_count_; ++i) {
     ThreadState& th = *threads_[i];
@@ -46,10 +67,11 @@ void Executor::reset() {
   current_ = 0;
   scheduler_current_ = 0;
   running_ = kHost;
+  // The detector touched only the variables and locks of the last execution.
+  races_.reset(static_cast<uint32_t>(vars_.size()), static_cast<uint32_t>(locks_.size()));
   vars_.clear();
   locks_.clear();
   invariants_.clear();
-  races_.reset();
   to_start_mask_ = 0;
   joiners_head_ = 0;
   joiners_tail_ = 0;

@@ -31,7 +31,11 @@
 // An Executor is reused for every execution of an exploration: its buffers,
 // thread records and strands (with their stacks) are recycled, so
 // steady-state executions do not allocate (apart from what the model itself
-// allocates).
+// allocates). explore() also keeps its exploring Executor between
+// explorations on one OS thread: clear() drops what the last run left of the
+// model, reconfigure() gives it the next exploration's Config, and from then
+// on it behaves as a new Executor built with that Config (retained_bytes()
+// bounds what the cache keeps).
 #pragma once
 
 #include <array>
@@ -88,6 +92,17 @@ class Executor final : public Env {
   Executor& operator=(const Executor&) = delete;
 
   ExecutionOutcome run(const Program& program, SchedulingPolicy& policy);
+
+  // Between runs only. clear() destroys what the last run kept of the model
+  // (thread bodies, invariants) and its results; buffers, thread slots and
+  // their strands and stacks stay. reconfigure() then makes the Executor
+  // behave as one built with `config` (a new exploration: no thread name is
+  // interned for a probe any more, so the previous probe's watchdog must be gone).
+  void clear() { reset(); }
+  void reconfigure(Config config);
+  // Heap bytes of the buffers kept between runs (not the stacks: one per
+  // thread slot, at most kMaxThreads).
+  [[nodiscard]] std::size_t retained_bytes() const;
 
   // Results of the last run.
   [[nodiscard]] const Schedule& schedule() const { return schedule_; }
