@@ -151,8 +151,9 @@ class Executor final : public Env {
   struct ThreadState {
     Executor* executor = nullptr;
     uint32_t id = 0;
-    std::string name;
-    const std::string* interned_name = nullptr;  // in interned_names_, while a probe is set
+    std::string name;  // kept across executions (a slot's thread usually has the same name)
+    // In interned_names_, equal to name; null when not interned yet.
+    const std::string* interned_name = nullptr;
     // Started once, on this slot's first thread, and kept: between threads it
     // parks in thread_entry's loop, so a thread start is a switch, not a
     // fresh stack and context.
