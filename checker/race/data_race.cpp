@@ -26,6 +26,8 @@ void DataRaceDetector::reset(uint32_t vars, uint32_t locks) {
     VarState& v = vars_[i];
     v.writes.clear();
     v.reads.clear();
+    v.readers = 0;
+    v.has_plain = false;
     v.has_release = false;
   }
   const std::size_t used_locks = std::min<std::size_t>(locks, locks_.size());
@@ -78,13 +80,18 @@ const DataRaceDetector::AccessEntry* DataRaceDetector::first_race(
 
 // Drops the entries ordered before an access by `thread` (its own included:
 // its clock entry only grows), keeping the others in order.
-void DataRaceDetector::erase_ordered(std::vector<AccessEntry>& entries, uint32_t thread,
-                                     const SyncClock& clock) {
+uint32_t DataRaceDetector::erase_ordered(std::vector<AccessEntry>& entries, uint32_t thread,
+                                         const SyncClock& clock) {
   auto kept = entries.begin();
+  uint32_t threads = 0;
   for (const AccessEntry& e : entries) {
-    if (e.thread != thread && e.epoch > clock[e.thread]) *kept++ = e;
+    if (e.thread != thread && e.epoch > clock[e.thread]) {
+      *kept++ = e;
+      threads |= 1U << e.thread;
+    }
   }
   entries.erase(kept, entries.end());
+  return threads;
 }
 
 std::optional<RaceHit> DataRaceDetector::on_access(uint32_t thread, MemoryAccess a, uint32_t step) {
@@ -96,11 +103,14 @@ std::optional<RaceHit> DataRaceDetector::on_access(uint32_t thread, MemoryAccess
   }
   const bool plain = a.access == Access::kPlain;
   std::optional<RaceHit> hit;
-  if (const AccessEntry* e = first_race(v.writes, thread, plain, clock)) {
-    hit = RaceHit{e->thread, e->step, true, e->access};
-  } else if (a.is_write) {
-    if (const AccessEntry* r = first_race(v.reads, thread, plain, clock))
-      hit = RaceHit{r->thread, r->step, false, r->access};
+  if (plain || v.has_plain) {
+    if (const AccessEntry* e = first_race(v.writes, thread, plain, clock)) {
+      hit = RaceHit{e->thread, e->step, true, e->access};
+    } else if (a.is_write) {
+      if (const AccessEntry* r = first_race(v.reads, thread, plain, clock))
+        hit = RaceHit{r->thread, r->step, false, r->access};
+    }
+    v.has_plain = v.has_plain || plain;
   }
 
   const AccessEntry self{thread, clock[thread], step, a.access};
@@ -108,7 +118,7 @@ std::optional<RaceHit> DataRaceDetector::on_access(uint32_t thread, MemoryAccess
     // Accesses ordered before this write can no longer race with anything
     // that this write does not race with first. That includes the thread's
     // own earlier accesses, so the write list has no entry of it left.
-    erase_ordered(v.reads, thread, clock);
+    v.readers = erase_ordered(v.reads, thread, clock);
     erase_ordered(v.writes, thread, clock);
     v.writes.push_back(self);
     if (atomic && is_release(a.order)) {
@@ -122,14 +132,16 @@ std::optional<RaceHit> DataRaceDetector::on_access(uint32_t thread, MemoryAccess
     } else if (!(atomic && a.is_read)) {
       v.has_release = false;  // a non-RMW store ends the release sequence
     }
-  } else {
+  } else if ((v.readers >> thread & 1U) != 0) {
     // A short list: a plain scan beats std::find_if's unrolled one.
     for (AccessEntry& e : v.reads) {
       if (e.thread == thread) {
         e = self;
-        return hit;
+        break;
       }
     }
+  } else {
+    v.readers |= 1U << thread;
     v.reads.push_back(self);
   }
   return hit;

@@ -84,8 +84,13 @@ class DataRaceDetector {
   struct VarState {
     std::vector<AccessEntry> writes;  // at most one per thread
     std::vector<AccessEntry> reads;   // at most one per thread
-    SyncClock release{};              // for release → acquire atomics
+    uint32_t readers = 0;             // bit t: reads has an entry of thread t
+    // Some entry may be plain (set by every plain access, cleared at reset):
+    // when not, a marked or atomic access races with nothing (KCSAN's rule)
+    // and skips the scans.
+    bool has_plain = false;
     bool has_release = false;
+    SyncClock release{};  // for release → acquire atomics
   };
   struct LockState {
     SyncClock exclusive_release{};
@@ -99,8 +104,9 @@ class DataRaceDetector {
   }
   static const AccessEntry* first_race(const std::vector<AccessEntry>& entries, uint32_t thread,
                                        bool plain, const SyncClock& clock);
-  static void erase_ordered(std::vector<AccessEntry>& entries, uint32_t thread,
-                            const SyncClock& clock);
+  // Returns the threads whose entries are kept, as a bit mask.
+  static uint32_t erase_ordered(std::vector<AccessEntry>& entries, uint32_t thread,
+                                const SyncClock& clock);
   VarState& var(uint32_t index) { return grown_at(vars_, index); }
   LockState& lock(uint32_t index) { return grown_at(locks_, index); }
 
