@@ -44,6 +44,24 @@ void recycle_policy(std::unique_ptr<SchedulingPolicy> policy, Strategy strategy)
   if (dpor->retained_bytes() <= kMaxCachedBytes) cached_dpor = std::move(dpor);
 }
 
+// The exploring Executor is kept the same way (its thread slots, strands,
+// stacks and buffers): a new one costs as much as a third of a 32-execution
+// exploration to build and tear down. Recording executors (the re-runs) are
+// not kept.
+thread_local std::unique_ptr<Executor> cached_executor;
+
+std::unique_ptr<Executor> take_executor(const Executor::Config& config) {
+  if (!cached_executor) return std::make_unique<Executor>(config);
+  std::unique_ptr<Executor> executor = std::move(cached_executor);
+  executor->reconfigure(config);
+  return executor;
+}
+
+void recycle_executor(std::unique_ptr<Executor> executor) {
+  executor->clear();  // the model's thread bodies and invariants go now, as they would have
+  if (executor->retained_bytes() <= kMaxCachedBytes) cached_executor = std::move(executor);
+}
+
 std::unique_ptr<SchedulingPolicy> make_policy(const ExploreOptions& options) {
   switch (options.strategy) {
     case Strategy::kDfs:
@@ -161,8 +179,9 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
   LockGraph graph;
   const bool watch_stalls = options.stall_timeout_s > 0 && options.on_stall;
   ProgressProbe probe;
-  Executor executor(Executor::Config{options.detectors, options.bounds.max_steps, false, &graph,
-                                     watch_stalls ? &probe : nullptr});
+  std::unique_ptr<Executor> exploring = take_executor(Executor::Config{
+      options.detectors, options.bounds.max_steps, false, &graph, watch_stalls ? &probe : nullptr});
+  Executor& executor = *exploring;
   std::unique_ptr<SchedulingPolicy> policy = make_policy(options);
   ExploreResult result;
   Stats& stats = result.stats;
@@ -258,6 +277,7 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
   }
 
   watchdog.reset();
+  recycle_executor(std::move(exploring));  // after the watchdog: it reads interned names
 
   const bool pruned = policy->pruned();
   recycle_policy(std::move(policy), options.strategy);

@@ -25,20 +25,37 @@ void DataRaceDetector::catch_up() {
 void DataRaceDetector::clear_state() {
   // Entries at and above thread_count_ are zero in every clock (the invariant
   // that lets spawn and join copy only thread_count_ entries), so only the
-  // thread clocks and the prefix the last execution used need clearing.
+  // thread clocks and the prefix the last eager execution used need clearing;
+  // and tables past the variables and locks used since the last clearing are
+  // clean already.
   const uint32_t width = clock_padded(thread_count_);
-  for (auto& v : vars_) {
+  const std::size_t used_vars = std::min<std::size_t>(dirty_vars_, vars_.size());
+  for (std::size_t i = 0; i < used_vars; ++i) {
+    VarState& v = vars_[i];
     v.writes.clear();
     v.reads.clear();
+    v.readers = 0;
+    v.has_plain = false;
     v.has_release = false;
   }
-  for (auto& l : locks_) {
-    clock_clear(l.exclusive_release.data(), width);
-    clock_clear(l.shared_release.data(), width);
+  const std::size_t used_locks = std::min<std::size_t>(dirty_locks_, locks_.size());
+  for (std::size_t i = 0; i < used_locks; ++i) {
+    clock_clear(locks_[i].exclusive_release.data(), width);
+    clock_clear(locks_[i].shared_release.data(), width);
   }
   for (uint32_t t = 0; t < thread_count_; ++t) clock_clear(threads_[t].data(), width);
   threads_[0][0] = 1;
   thread_count_ = 1;
+  dirty_vars_ = 0;
+  dirty_locks_ = 0;
+}
+
+std::size_t DataRaceDetector::retained_bytes() const {
+  std::size_t total = log_.capacity() * sizeof(SyncEvent) + vars_.capacity() * sizeof(VarState) +
+                      locks_.capacity() * sizeof(LockState);
+  for (const VarState& v : vars_)
+    total += (v.writes.capacity() + v.reads.capacity()) * sizeof(AccessEntry);
+  return total;
 }
 
 void DataRaceDetector::apply(const AcquireEvent& e) {
@@ -77,13 +94,18 @@ const DataRaceDetector::AccessEntry* DataRaceDetector::first_race(
 
 // Drops the entries ordered before an access by `thread` (its own included:
 // its clock entry only grows), keeping the others in order.
-void DataRaceDetector::erase_ordered(std::vector<AccessEntry>& entries, uint32_t thread,
-                                     const SyncClock& clock) {
+uint32_t DataRaceDetector::erase_ordered(std::vector<AccessEntry>& entries, uint32_t thread,
+                                         const SyncClock& clock) {
   auto kept = entries.begin();
+  uint32_t threads = 0;
   for (const AccessEntry& e : entries) {
-    if (e.thread != thread && e.epoch > clock[e.thread]) *kept++ = e;
+    if (e.thread != thread && e.epoch > clock[e.thread]) {
+      *kept++ = e;
+      threads |= 1U << e.thread;
+    }
   }
   entries.erase(kept, entries.end());
+  return threads;
 }
 
 std::optional<RaceHit> DataRaceDetector::apply_access(uint32_t thread, MemoryAccess a,
@@ -96,11 +118,14 @@ std::optional<RaceHit> DataRaceDetector::apply_access(uint32_t thread, MemoryAcc
   }
   const bool plain = a.access == Access::kPlain;
   std::optional<RaceHit> hit;
-  if (const AccessEntry* e = first_race(v.writes, thread, plain, clock)) {
-    hit = RaceHit{e->thread, e->step, true, e->access};
-  } else if (a.is_write) {
-    if (const AccessEntry* r = first_race(v.reads, thread, plain, clock))
-      hit = RaceHit{r->thread, r->step, false, r->access};
+  if (plain || v.has_plain) {
+    if (const AccessEntry* e = first_race(v.writes, thread, plain, clock)) {
+      hit = RaceHit{e->thread, e->step, true, e->access};
+    } else if (a.is_write) {
+      if (const AccessEntry* r = first_race(v.reads, thread, plain, clock))
+        hit = RaceHit{r->thread, r->step, false, r->access};
+    }
+    v.has_plain = v.has_plain || plain;
   }
 
   const AccessEntry self{thread, clock[thread], step, a.access};
@@ -108,7 +133,7 @@ std::optional<RaceHit> DataRaceDetector::apply_access(uint32_t thread, MemoryAcc
     // Accesses ordered before this write can no longer race with anything
     // that this write does not race with first. That includes the thread's
     // own earlier accesses, so the write list has no entry of it left.
-    erase_ordered(v.reads, thread, clock);
+    v.readers = erase_ordered(v.reads, thread, clock);
     erase_ordered(v.writes, thread, clock);
     v.writes.push_back(self);
     if (atomic && is_release(a.order)) {
@@ -122,14 +147,16 @@ std::optional<RaceHit> DataRaceDetector::apply_access(uint32_t thread, MemoryAcc
     } else if (!(atomic && a.is_read)) {
       v.has_release = false;  // a non-RMW store ends the release sequence
     }
-  } else {
+  } else if ((v.readers >> thread & 1U) != 0) {
     // A short list: a plain scan beats std::find_if's unrolled one.
     for (AccessEntry& e : v.reads) {
       if (e.thread == thread) {
         e = self;
-        return hit;
+        break;
       }
     }
+  } else {
+    v.readers |= 1U << thread;
     v.reads.push_back(self);
   }
   return hit;

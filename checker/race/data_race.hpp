@@ -15,9 +15,12 @@
 // accesses, like most of a READ_ONCE/WRITE_ONCE model's, costs one append
 // per event. Results are exactly those of the eager detector.
 //
-// Cost (eager, and for the replay): O(threads) per synchronisation operation (thread clocks are
-// copied and joined four entries at a time, up to the execution's thread count), O(live conflicting
-// accesses) per memory access (usually 1-3). Reset per execution, in O(threads^2 / 4).
+// Cost (eager, and for the replay): O(threads) per synchronisation operation
+// (thread clocks are copied and joined four entries at a time, up to the
+// execution's thread count), O(live conflicting accesses) per memory access
+// (usually 1-3; none for a marked or atomic access to a variable with no plain
+// access yet). Clearing, at the first plain access of an execution after one
+// that had some: O(threads^2 / 4 + the variables and locks that one used).
 #pragma once
 
 #include <algorithm>
@@ -56,11 +59,20 @@ struct MemoryAccess {
 
 class DataRaceDetector {
  public:
-  // Starts an execution: O(1) (the clocks are cleared at the first plain access).
-  void reset() {
+  // Starts an execution, given that the one since the last reset touched only
+  // variables below `vars` and locks below `locks`. O(1): the clocks and
+  // histories are cleared at the next plain access, and only as far as the
+  // executions that reached one used them.
+  void reset(uint32_t vars, uint32_t locks) {
+    if (!deferred_) {
+      dirty_vars_ = std::max(dirty_vars_, vars);
+      dirty_locks_ = std::max(dirty_locks_, locks);
+    }
     log_.clear();
     deferred_ = true;
   }
+  // Heap bytes held by the log and the variable and lock tables.
+  [[nodiscard]] std::size_t retained_bytes() const;
   void on_spawn(uint32_t parent, uint32_t child) {
     CHECK(child < kMaxThreads);
     if (deferred_) {
@@ -133,6 +145,8 @@ class DataRaceDetector {
 
   // Clears the clocks and histories, replays the log into them and turns eager.
   void catch_up();
+  // Back to a new detector's state: clears the thread clocks in use and the
+  // first dirty_vars_ variables and dirty_locks_ locks.
   void clear_state();
   void apply(const SpawnEvent& e) {
     // Entries from thread_count_ on are zero in every thread clock (clear_state's
@@ -152,6 +166,10 @@ class DataRaceDetector {
 
   std::vector<SyncEvent> log_;  // this execution's events while deferred_
   bool deferred_ = true;        // no plain access yet in this execution
+  // Variables and locks that executions since the last clear_state() may
+  // have dirtied (only those that reached a plain access touch the tables).
+  uint32_t dirty_vars_ = 0;
+  uint32_t dirty_locks_ = 0;
 
  private:
   struct AccessEntry {
@@ -163,8 +181,13 @@ class DataRaceDetector {
   struct VarState {
     std::vector<AccessEntry> writes;  // at most one per thread
     std::vector<AccessEntry> reads;   // at most one per thread
-    SyncClock release{};              // for release → acquire atomics
+    uint32_t readers = 0;             // bit t: reads has an entry of thread t
+    // Some entry may be plain (set by every plain access, cleared at reset):
+    // when not, a marked or atomic access races with nothing (KCSAN's rule)
+    // and skips the scans.
+    bool has_plain = false;
     bool has_release = false;
+    SyncClock release{};  // for release → acquire atomics
   };
   struct LockState {
     SyncClock exclusive_release{};
@@ -178,8 +201,9 @@ class DataRaceDetector {
   }
   static const AccessEntry* first_race(const std::vector<AccessEntry>& entries, uint32_t thread,
                                        bool plain, const SyncClock& clock);
-  static void erase_ordered(std::vector<AccessEntry>& entries, uint32_t thread,
-                            const SyncClock& clock);
+  // Returns the threads whose entries are kept, as a bit mask.
+  static uint32_t erase_ordered(std::vector<AccessEntry>& entries, uint32_t thread,
+                                const SyncClock& clock);
   VarState& var(uint32_t index) { return grown_at(vars_, index); }
   LockState& lock(uint32_t index) { return grown_at(locks_, index); }
 

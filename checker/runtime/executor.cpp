@@ -10,6 +10,7 @@
 
 #include "checker/explore/event_key.hpp"
 #include "checker/support/check.hpp"
+#include "checker/support/same_text.hpp"
 
 namespace protmc::checker {
 
@@ -24,6 +25,27 @@ Executor::~Executor() {
   }
 }
 
+void Executor::reconfigure(Config config) {
+  CHECK(running_ == kHost && !unwinding_);
+  config_ = config;
+  for (const auto& th : threads_) th->interned_name = nullptr;
+  interned_names_.clear();
+  trace_ = Trace{};
+}
+
+std::size_t Executor::retained_bytes() const {
+  auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  std::size_t total = bytes(threads_) + bytes(vars_) + bytes(locks_) + bytes(invariants_) +
+                      bytes(schedule_.choices) + bytes(keys_) + bytes(final_values_) +
+                      races_.retained_bytes();
+  for (const auto& th : threads_) {
+    total += sizeof(ThreadState) + th->name.capacity() + bytes(th->pending_notes) +
+             bytes(th->joiners) + bytes(th->functions) + bytes(th->held);
+  }
+  for (const std::string& name : interned_names_) total += sizeof(name) + name.capacity();
+  return total;
+}
+
 void Executor::reset() {
   for (uint32_t i = 0; i < thread_count_; ++i) {
     ThreadState& th = *threads_[i];
@@ -31,7 +53,6 @@ void Executor::reset() {
     th.finished = false;
     th.functions.clear();
     th.held.clear();
-    th.name.clear();
     th.body = nullptr;
     th.pending_notes.clear();
     th.joiners.clear();
@@ -46,10 +67,11 @@ void Executor::reset() {
   current_ = 0;
   scheduler_current_ = 0;
   running_ = kHost;
+  // The detector touched only the variables and locks of the last execution.
+  races_.reset(static_cast<uint32_t>(vars_.size()), static_cast<uint32_t>(locks_.size()));
   vars_.clear();
   locks_.clear();
   invariants_.clear();
-  races_.reset();
   to_start_mask_ = 0;
   joiners_head_ = 0;
   joiners_tail_ = 0;
@@ -68,20 +90,25 @@ uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>
                                 const std::function<void(Env&)>* borrowed) {
   const uint32_t id = thread_count_++;
   CHECK(id < kMaxThreads);
-  if (threads_.size() <= id) threads_.push_back(std::make_unique<ThreadState>());
+  if (threads_.size() <= id) [[unlikely]] {
+    threads_.push_back(std::make_unique<ThreadState>());
+    threads_.back()->executor = this;
+    threads_.back()->id = id;
+  }
   ThreadState& th = *threads_[id];
-  th.executor = this;
-  th.id = id;
-  th.name.assign(name);  // reuses the slot's buffer
-  th.body.swap(body);    // the slot's old body (empty since reset) goes to the caller
+  // A slot usually runs a thread of the same name in every execution (reset
+  // keeps it): copy and intern it only when it changes.
+  if (!same_text(th.name, name)) [[unlikely]] {
+    th.name.assign(name);
+    th.interned_name = nullptr;
+  }
+  th.body.swap(body);  // the slot's old body (empty since reset) goes to the caller
   th.run = borrowed != nullptr ? borrowed : &th.body;
   th.started = true;
   th.finished = false;
   set_run_state(id, Operation{}.index());  // runnable; it announces before the next scan
   if (!th.strand.has_stack()) th.strand.start(stacks_.acquire(), &Executor::thread_entry, &th);
-  // A slot usually runs a thread of the same name in every execution: intern
-  // only when it changes.
-  if (config_.probe != nullptr && (th.interned_name == nullptr || th.name != *th.interned_name))
+  if (config_.probe != nullptr && th.interned_name == nullptr)
     th.interned_name = &*interned_names_.insert(th.name).first;
   if (config_.recording) trace_.thread_names.push_back(th.name);
   return id;

@@ -31,7 +31,11 @@
 // An Executor is reused for every execution of an exploration: its buffers,
 // thread records and strands (with their stacks) are recycled, so
 // steady-state executions do not allocate (apart from what the model itself
-// allocates).
+// allocates). explore() also keeps its exploring Executor between
+// explorations on one OS thread: clear() drops what the last run left of the
+// model, reconfigure() gives it the next exploration's Config, and from then
+// on it behaves as a new Executor built with that Config (retained_bytes()
+// bounds what the cache keeps).
 #pragma once
 
 #include <array>
@@ -89,6 +93,17 @@ class Executor final : public Env {
 
   ExecutionOutcome run(const Program& program, SchedulingPolicy& policy);
 
+  // Between runs only. clear() destroys what the last run kept of the model
+  // (thread bodies, invariants) and its results; buffers, thread slots and
+  // their strands and stacks stay. reconfigure() then makes the Executor
+  // behave as one built with `config` (a new exploration: no thread name is
+  // interned for a probe any more, so the previous probe's watchdog must be gone).
+  void clear() { reset(); }
+  void reconfigure(Config config);
+  // Heap bytes of the buffers kept between runs (not the stacks: one per
+  // thread slot, at most kMaxThreads).
+  [[nodiscard]] std::size_t retained_bytes() const;
+
   // Results of the last run.
   [[nodiscard]] const Schedule& schedule() const { return schedule_; }
   [[nodiscard]] const std::vector<uint64_t>& event_keys() const { return keys_; }
@@ -136,8 +151,9 @@ class Executor final : public Env {
   struct ThreadState {
     Executor* executor = nullptr;
     uint32_t id = 0;
-    std::string name;
-    const std::string* interned_name = nullptr;  // in interned_names_, while a probe is set
+    std::string name;  // kept across executions (a slot's thread usually has the same name)
+    // In interned_names_, equal to name; null when not interned yet.
+    const std::string* interned_name = nullptr;
     // Started once, on this slot's first thread, and kept: between threads it
     // parks in thread_entry's loop, so a thread start is a switch, not a
     // fresh stack and context.

@@ -9,10 +9,11 @@
 //
 // Contract: one writer (the exploring thread), any number of readers. Every
 // field is a lock-free atomic, so reading from another thread is never a data
-// race. Names are pointers to strings that stay valid and unchanged for the
-// lifetime of the Executor that publishes them (function names are the string
-// literals of FunctionScope; thread names are interned by the Executor), so a
-// reader may dereference a name it loaded while that Executor exists. Stores
+// race. Names are pointers to strings that stay valid and unchanged while the
+// Executor that publishes them exists and is not reconfigured for another
+// exploration (function names are the string literals of FunctionScope;
+// thread names are interned by the Executor), so a reader may dereference a
+// name it loaded until then (explore() ends its watchdog before that). Stores
 // are relaxed except `beats`, which is released after the fields it describes.
 // Cost to the writer: a few plain stores per resumed thread and per
 // FunctionScope.

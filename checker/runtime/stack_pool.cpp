@@ -57,22 +57,41 @@ namespace {
 
 // The stacks of ended pools on this OS thread (see StackPool).
 thread_local std::vector<Stack> t_cached_stacks;
+// Set once t_cached_stacks is destroyed at the OS thread's exit: a pool that
+// ends after it (an Executor kept in another thread_local, destroyed later)
+// unmaps its stacks instead. Trivially destructible, so readable until the end.
+thread_local bool t_cache_gone = false;
+struct CacheGuard {
+  ~CacheGuard() { t_cache_gone = true; }
+};
+// Defined after t_cached_stacks, so constructed after it (on the first use of
+// either on a thread) and destroyed before it.
+thread_local CacheGuard t_cache_guard;
+
+std::vector<Stack>& cached_stacks() {
+  std::vector<Stack>& stacks = t_cached_stacks;
+  (void)&t_cache_guard;  // odr-used, so that it exists whenever the vector does
+  return stacks;
+}
 
 }  // namespace
 
 StackPool::~StackPool() {
+  if (t_cache_gone) return;  // free_'s stacks are unmapped
+  std::vector<Stack>& cache = cached_stacks();
   for (Stack& stack : free_) {
-    if (t_cached_stacks.size() >= kCachedStacks) break;
-    t_cached_stacks.push_back(std::move(stack));
+    if (cache.size() >= kCachedStacks) break;
+    cache.push_back(std::move(stack));
   }
 }
 
 Stack StackPool::acquire() {
   if (free_.empty()) {
-    for (auto it = t_cached_stacks.rbegin(); it != t_cached_stacks.rend(); ++it) {
+    std::vector<Stack>& cache = cached_stacks();
+    for (auto it = cache.rbegin(); it != cache.rend(); ++it) {
       if (it->size() != stack_size_) continue;
       Stack stack = std::move(*it);
-      t_cached_stacks.erase(std::next(it).base());
+      cache.erase(std::next(it).base());
       return stack;
     }
     return Stack(stack_size_);

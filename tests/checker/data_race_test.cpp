@@ -34,8 +34,10 @@ bool same(const std::optional<RaceHit>& a, const std::optional<RaceHit>& b) {
 // the oracle reported (so the caller can check the generator finds some).
 int compare_one_execution(std::mt19937& rng, DataRaceDetector& deferred, DataRaceDetector& eager) {
   auto pick = [&rng](uint32_t n) { return std::uniform_int_distribution<uint32_t>(0, n - 1)(rng); };
-  deferred.reset();
-  eager.reset();
+  // The tables an execution can touch: the locks and variables below, and
+  // the oracle's extra variable.
+  deferred.reset(kUntouchedVar + 1, 2);
+  eager.reset(kUntouchedVar + 1, 2);
   EXPECT_FALSE(eager.on_access(
       0, MemoryAccess{kUntouchedVar, true, false, Access::kPlain, MemoryOrder::kRelaxed}, 0));
   const uint32_t threads = 2 + pick(5);
@@ -106,7 +108,7 @@ TEST(DataRaceDetector, DeferringUntilThePlainAccessReportsWhatTheEagerDetectorRe
 
 TEST(DataRaceDetector, AMarkedAccessBeforeTheFirstPlainOneStillRacesWithIt) {
   DataRaceDetector detector;
-  detector.reset();
+  detector.reset(0, 0);
   detector.on_spawn(0, 1);
   detector.on_spawn(0, 2);
   EXPECT_FALSE(detector.on_access(
