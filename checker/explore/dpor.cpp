@@ -84,6 +84,7 @@ void DporPolicy::begin_execution() {
   for (auto& v : vars_) {
     v.last_write = -1;
     v.reads.clear();
+    v.readers = 0;
   }
   for (auto& l : locks_) {
     l.last_exclusive = -1;
@@ -271,6 +272,23 @@ void DporPolicy::on_blocked_at_end(uint32_t thread, uint64_t pending_key) {
   analyse(pending, clock, -1, true);
 }
 
+void DporPolicy::add_read(VarHistory& h, int32_t pos, uint32_t thread) {
+  // The thread's first read since the last write (the common case) goes at
+  // the end without a scan; a later one replaces its entry in place.
+  const uint32_t bit = 1U << thread;
+  if ((h.readers & bit) == 0) {
+    h.readers |= bit;
+    h.reads.push_back(pos);
+    return;
+  }
+  for (int32_t& r : h.reads) {
+    if (events_[static_cast<std::size_t>(r)].thread == thread) {
+      r = pos;
+      return;
+    }
+  }
+}
+
 void DporPolicy::analyse_read(const StepRecord& record, Clock& clock, int32_t pos, bool detect) {
   // analyse() for a read, without its candidate and dependency lists: the
   // only candidate is the last write, which is also the only dependency, so
@@ -284,8 +302,7 @@ void DporPolicy::analyse_read(const StepRecord& record, Clock& clock, int32_t po
     races = detect && w.thread != t && clock[w.thread] <= w.index;
     join(clock, last_write);
   }
-  upsert_per_thread(h.reads, pos, t,
-                    [this](int32_t p) { return events_[static_cast<std::size_t>(p)].thread; });
+  add_read(h, pos, t);
   if (races) race(last_write, WakeupEvent{t, record.key, record.value}, pos);
 }
 
@@ -329,7 +346,7 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
       VarHistory& h = var(object);
       consider(h.last_write);
       dep(h.last_write);
-      if (commit) upsert_per_thread(h.reads, pos, t, thread_of_pos);
+      if (commit) add_read(h, pos, t);
       break;
     }
     case KeyKind::kWrite: {
@@ -344,6 +361,7 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
       if (commit) {
         h.last_write = pos;
         h.reads.clear();
+        h.readers = 0;
       }
       break;
     }
@@ -476,18 +494,24 @@ void DporPolicy::analyse(const StepRecord& record, Clock& clock, int32_t pos, bo
 void DporPolicy::race(int32_t earlier, const WakeupEvent& later, int32_t later_pos) {
   const Event& e = events_[static_cast<std::size_t>(earlier)];
   const auto end = later_pos < 0 ? static_cast<int32_t>(events_.size()) : later_pos;
-  scratch_.clear();
+  // v = notdep(e).e': the events after e that do not happen after it, then
+  // e'. Filled without a branch per event (whether one happens after e
+  // follows no pattern a predictor learns): each is written, and kept by
+  // advancing the end past it.
+  const auto most = static_cast<std::size_t>(end - earlier);
+  if (scratch_.size() < most) scratch_.resize(std::max(most, 2 * scratch_.size()));
+  std::size_t size = 0;
   for (int32_t k = earlier + 1; k < end; ++k) {
-    if (clock_of(k)[e.thread] <= e.index) {
-      const Event& x = events_[static_cast<std::size_t>(k)];
-      scratch_.push_back(WakeupEvent{x.thread, x.key, x.value});
-    }
+    const Event& x = events_[static_cast<std::size_t>(k)];
+    scratch_[size] = WakeupEvent{x.thread, x.key, x.value};
+    size += clock_of(k)[e.thread] <= e.index ? 1 : 0;
   }
-  scratch_.push_back(later);
+  scratch_[size++] = later;
+  const std::span<WakeupEvent> v(scratch_.data(), size);
   Node& node = stack_[static_cast<std::size_t>(earlier)];
   // Skipped when a sleeping or explored thread is a weak initial of v:
   // already explored, or will be elsewhere.
-  if (scratch_.size() == 1) {
+  if (size == 1) {
     // The common case, v = e' alone (weak_initial() inline): a thread covers
     // it when it is e''s own thread (with the same choice) or commutes with e'.
     const bool same_choice = kind_of(later.key) != KeyKind::kLocal || later.value == 0;
@@ -506,15 +530,15 @@ void DporPolicy::race(int32_t earlier, const WakeupEvent& later, int32_t later_p
     const uint64_t* key = sleep_pool_.begin() + node.sleep_keys;
     for (uint32_t m = node.sleep; m != 0; m &= m - 1, ++key) {
       const auto s = static_cast<uint32_t>(std::countr_zero(m));
-      if (weak_initial(WakeupEvent{s, *key, 0}, scratch_, index)) return;
+      if (weak_initial(WakeupEvent{s, *key, 0}, v, index)) return;
     }
     key = node.done.keys.data();
     for (uint32_t m = node.done.mask; m != 0; m &= m - 1, ++key) {
       const auto s = static_cast<uint32_t>(std::countr_zero(m));
-      if (weak_initial(WakeupEvent{s, *key, 0}, scratch_, index)) return;
+      if (weak_initial(WakeupEvent{s, *key, 0}, v, index)) return;
     }
   }
-  node.wut.insert(scratch_);
+  node.wut.insert(v);
 }
 
 bool DporPolicy::next_execution() {

@@ -100,6 +100,7 @@ class DporPolicy final : public SchedulingPolicy {
   struct VarHistory {
     int32_t last_write = -1;
     std::vector<int32_t> reads;  // latest read per thread since last_write
+    uint32_t readers = 0;        // the threads (bits) with an entry in reads
   };
   // What DPOR remembers of a lock during one execution. Two views: the
   // acquisition view (which acquisitions an acquisition that needs the lock
@@ -163,6 +164,8 @@ class DporPolicy final : public SchedulingPolicy {
   // with the clock `clock` before its own dependencies are joined. Joins the
   // dependencies into `clock` and updates the object histories when pos >= 0.
   void analyse(const StepRecord& record, Clock& clock, int32_t pos, bool detect);
+  // Records read `pos` by `thread` as the thread's latest since the last write.
+  [[gnu::always_inline]] inline void add_read(VarHistory& h, int32_t pos, uint32_t thread);
   // The same for an executed read (pos >= 0), the commonest step.
   void analyse_read(const StepRecord& record, Clock& clock, int32_t pos, bool detect);
   void race(int32_t earlier, const WakeupEvent& later, int32_t later_pos);

@@ -1,5 +1,6 @@
 #include "checker/explore/wakeup_tree.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "checker/explore/event_key.hpp"
@@ -103,17 +104,22 @@ WakeupEvent WakeupTree::take_first(WakeupTree& out) {
   return event;
 }
 
-void WakeupTree::insert(std::vector<WakeupEvent>& v) {
+void WakeupTree::insert(std::span<WakeupEvent> v) {
   if (nodes_.empty()) add_root();
   int32_t node = 0;
+  std::size_t size = v.size();  // v[0, size) is what is left of v
   while (true) {
-    if (v.empty()) return;  // an existing branch already extends v
+    if (size == 0) return;  // an existing branch already extends v
     if (node != 0 && nodes_[node].first_child == kNone) return;  // a leaf w with w ⊑ v
     bool descended = false;
     for (int32_t c = nodes_[node].first_child; c != kNone; c = nodes_[c].next_sibling) {
       int index = -1;
-      if (weak_initial(nodes_[c].event, v, index)) {
-        if (index >= 0) v.erase(v.begin() + index);
+      if (weak_initial(nodes_[c].event, v.first(size), index)) {
+        if (index >= 0) {
+          std::copy(v.begin() + index + 1, v.begin() + static_cast<std::ptrdiff_t>(size),
+                    v.begin() + index);
+          --size;
+        }
         node = c;
         descended = true;
         break;
@@ -121,7 +127,7 @@ void WakeupTree::insert(std::vector<WakeupEvent>& v) {
     }
     if (!descended) break;
   }
-  for (const WakeupEvent& e : v) node = append_child(node, e);
+  for (const WakeupEvent& e : v.first(size)) node = append_child(node, e);
 }
 
 std::vector<std::vector<WakeupEvent>> WakeupTree::leaves() const {

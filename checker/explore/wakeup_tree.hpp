@@ -87,7 +87,9 @@ class WakeupTree {
   WakeupEvent take_first(WakeupTree& out);
 
   // insert_[E](v): see the header comment. `v` is consumed.
-  void insert(std::vector<WakeupEvent>& v);
+  void insert(std::vector<WakeupEvent>& v) { insert(std::span<WakeupEvent>(v)); }
+  // The same for v in place: its elements are reordered and overwritten.
+  void insert(std::span<WakeupEvent> v);
 
   // For tests: the leftmost-first preorder sequences of every leaf.
   [[nodiscard]] std::vector<std::vector<WakeupEvent>> leaves() const;
