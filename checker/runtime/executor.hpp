@@ -112,10 +112,15 @@ class Executor final : public Env {
 
   // Queries for policies at a scheduling point.
   [[nodiscard]] uint32_t thread_count() const { return thread_count_; }
-  // The conservative key of a thread's next event (a trylock counts as an acquisition).
-  [[nodiscard]] uint64_t pending_key(uint32_t thread) const;
-  // n for a pending choose(n), 0 otherwise.
-  [[nodiscard]] uint32_t pending_arity(uint32_t thread) const;
+  // The conservative key of a thread's next event (a trylock counts as an
+  // acquisition). O(1): computed when the thread announced the operation.
+  [[nodiscard]] uint64_t pending_key(uint32_t thread) const {
+    return threads_[thread]->pending_key;
+  }
+  // n for a pending choose(n), 0 otherwise. O(1), as pending_key.
+  [[nodiscard]] uint32_t pending_arity(uint32_t thread) const {
+    return threads_[thread]->pending_arity;
+  }
 
   // Env.
   VarId make_var(std::string_view name, uint64_t initial) override;
@@ -144,6 +149,7 @@ class Executor final : public Env {
   void annotate(std::string note) override;
 
  private:
+  static constexpr uint32_t kNoThread = UINT32_MAX;
   struct HeldLock {
     LockId lock;
     LockMode mode;
@@ -161,6 +167,10 @@ class Executor final : public Env {
     bool started = false;
     bool finished = false;
     Operation pending;
+    // pending's conservative event key and choose arity (Executor::pending_key
+    // and pending_arity), set with it at every announcement.
+    uint64_t pending_key = 0;
+    uint32_t pending_arity = 0;
     uint64_t result = 0;
     uint64_t cas_observed = 0;
     std::function<void(Env&)> body;
@@ -168,7 +178,12 @@ class Executor final : public Env {
     // Recording: "spawned X" / "joined X" since its last event, for notes on
     // its next one.
     std::vector<std::string> pending_notes;
-    std::vector<uint32_t> joiners;  // threads waiting in join() for this one to end
+    // The threads waiting in join() for this one to end, in the order they
+    // joined: a FIFO linked through next_joiner (a thread waits for one join
+    // at a time); kNoThread when none. Emptied when the thread ends.
+    uint32_t first_joiner = kNoThread;
+    uint32_t last_joiner = kNoThread;
+    uint32_t next_joiner = kNoThread;  // while this thread waits in join(): the next waiter
     std::vector<const char*> functions;
     std::vector<HeldLock> held;
     uint32_t last_event = UINT32_MAX;  // trace index of its latest event
@@ -290,6 +305,7 @@ class Executor final : public Env {
   uint32_t running_ = kHost;        // whose stack the executor is on
   uint32_t scheduler_current_ = 0;  // current_ in scheduler code: the last stepped thread
   Strand host_;
+  Strand* running_strand_ = &host_;  // running_'s strand: host_ or its thread's
   // The started, unfinished threads for the enabled scan, as bit masks (bit t
   // for thread t), kept up to date at announce and at a thread's end: those
   // whose pending operation is always enabled, those whose operation may have

@@ -78,16 +78,19 @@ void Executor::publish_progress_to(ProgressProbe& probe, uint32_t thread) {
 }
 
 void Executor::switch_to(uint32_t next) {
-  Strand& from = running_ == kHost ? host_ : threads_[running_]->strand;
+  Strand& from = *running_strand_;
   running_ = next;
   if (next == kHost) {
     current_ = scheduler_current_;
+    running_strand_ = &host_;
     Strand::switch_to(from, host_);
     return;
   }
   current_ = next;
   publish_progress(next);
-  Strand::switch_to(from, threads_[next]->strand);
+  Strand& to = threads_[next]->strand;
+  running_strand_ = &to;
+  Strand::switch_to(from, to);
   // Back on `from`'s stack: whoever switched here set running_ and current_.
 }
 
@@ -214,11 +217,12 @@ void Executor::run_body(ThreadState& th) {
 
 void Executor::end_thread(ThreadState& th) {
   th.finished = true;
-  for (const uint32_t joiner : th.joiners) {
+  for (uint32_t joiner = th.first_joiner; joiner != kNoThread;
+       joiner = threads_[joiner]->next_joiner) {
     CHECK(joiners_tail_ - joiners_head_ < kMaxThreads);
     ready_joiners_[joiners_tail_++ % kMaxThreads] = joiner;
   }
-  th.joiners.clear();
+  th.first_joiner = th.last_joiner = kNoThread;
   const uint32_t bit = 1U << th.id;
   ready_mask_ &= ~bit;
   may_wait_mask_ &= ~bit;
@@ -238,6 +242,8 @@ void Executor::unwind_all() {
 }
 
 void Executor::check_invariants() {
+  // Most programs have none: skip the handler and the finding's setup.
+  if (invariants_.empty()) return;
   // Invariants are model code run by the scheduler: a CHECK or an exception
   // in one is an internal-error finding, as in a model thread.
   const CheckFailureHandler outer = set_check_failure_handler(&throw_model_check_failure);
