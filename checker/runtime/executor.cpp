@@ -11,6 +11,7 @@
 
 #include "checker/explore/event_key.hpp"
 #include "checker/support/check.hpp"
+#include "checker/support/grown_at.hpp"
 #include "checker/support/same_text.hpp"
 
 namespace protmc::checker {
@@ -83,8 +84,6 @@ void Executor::reset() {
     // held locks (run_body) and its joiners (end_thread).
     th.functions.clear();
     th.body = nullptr;
-    th.pending_notes.clear();
-    th.last_event = UINT32_MAX;
     th.last_spin = UINT32_MAX;
     th.queued = false;
   }
@@ -139,7 +138,13 @@ uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>
   if (!th.strand.has_stack()) th.strand.start(stacks_.acquire(), &Executor::thread_entry, &th);
   if (config_.probe != nullptr && th.interned_name == nullptr)
     th.interned_name = &*interned_names_.insert(th.name).first;
-  if (config_.recording) trace_.thread_names.push_back(th.name);
+  if (config_.recording) {
+    // Only a recording run writes and reads these (record_event, annotate):
+    // a slot's are reset when a recording run starts a thread in it.
+    th.pending_notes.clear();
+    th.last_event = UINT32_MAX;
+    trace_.thread_names.push_back(th.name);
+  }
   return id;
 }
 
@@ -332,7 +337,7 @@ void Executor::fail(std::string_view property, std::string message) {
 }
 
 void Executor::push_function(const char* name) {
-  current().functions.push_back(name);
+  append(current().functions, name);
   if (config_.probe != nullptr) config_.probe->function.store(name, std::memory_order_relaxed);
 }
 

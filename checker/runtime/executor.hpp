@@ -176,7 +176,8 @@ class Executor final : public Env {
     std::function<void(Env&)> body;
     const std::function<void(Env&)>* run = nullptr;  // &body, or main's borrowed body
     // Recording: "spawned X" / "joined X" since its last event, for notes on
-    // its next one.
+    // its next one. It and last_event are reset only when a recording run
+    // starts a thread in the slot (the only runs that read them).
     std::vector<std::string> pending_notes;
     // The threads waiting in join() for this one to end, in the order they
     // joined: a FIFO linked through next_joiner (a thread waits for one join
@@ -186,7 +187,7 @@ class Executor final : public Env {
     uint32_t next_joiner = kNoThread;  // while this thread waits in join(): the next waiter
     std::vector<const char*> functions;
     std::vector<HeldLock> held;
-    uint32_t last_event = UINT32_MAX;  // trace index of its latest event
+    uint32_t last_event = UINT32_MAX;  // recording: trace index of its latest event
     uint32_t last_spin = UINT32_MAX;   // step of its latest spin hint
     bool queued = false;               // its pending down_write has queued
   };
@@ -272,7 +273,11 @@ class Executor final : public Env {
   bool perform(const Decision& decision, SchedulingPolicy& policy);
   void acquire(ThreadState& th, LockId lock, LockMode mode);
   void end_deadlocked(SchedulingPolicy& policy);
-  void check_invariants();
+  // Runs the invariants, if any (most programs have none: no call then).
+  void check_invariants() {
+    if (!invariants_.empty()) run_invariants();
+  }
+  void run_invariants();
   void record_finding(Finding finding);
   void record_event(const ThreadState& th, const Operation& op, uint64_t key, uint64_t value);
   void unwind_all();

@@ -55,6 +55,24 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
   return std::move(outcome_);
 }
 
+// Out of line: inlined into dispatch, it costs more than the call (its saved registers).
+void Executor::switch_to(uint32_t next) {
+  Strand& from = *running_strand_;
+  running_ = next;
+  if (next == kHost) {
+    current_ = scheduler_current_;
+    running_strand_ = &host_;
+    Strand::switch_to(from, host_);
+    return;
+  }
+  current_ = next;
+  publish_progress(next);
+  Strand& to = threads_[next]->strand;
+  running_strand_ = &to;
+  Strand::switch_to(from, to);
+  // Back on `from`'s stack: whoever switched here set running_ and current_.
+}
+
 void Executor::dispatch() {
   const uint32_t next = unwinding_ ? kHost : next_to_run();
   if (next == running_) {
@@ -75,23 +93,6 @@ void Executor::publish_progress_to(ProgressProbe& probe, uint32_t thread) {
                        std::memory_order_relaxed);
   probe.step.store(step_, std::memory_order_relaxed);
   probe.beat();
-}
-
-void Executor::switch_to(uint32_t next) {
-  Strand& from = *running_strand_;
-  running_ = next;
-  if (next == kHost) {
-    current_ = scheduler_current_;
-    running_strand_ = &host_;
-    Strand::switch_to(from, host_);
-    return;
-  }
-  current_ = next;
-  publish_progress(next);
-  Strand& to = threads_[next]->strand;
-  running_strand_ = &to;
-  Strand::switch_to(from, to);
-  // Back on `from`'s stack: whoever switched here set running_ and current_.
 }
 
 inline uint32_t Executor::next_to_run() {
@@ -241,9 +242,7 @@ void Executor::unwind_all() {
   unwinding_ = false;
 }
 
-void Executor::check_invariants() {
-  // Most programs have none: skip the handler and the finding's setup.
-  if (invariants_.empty()) return;
+void Executor::run_invariants() {
   // Invariants are model code run by the scheduler: a CHECK or an exception
   // in one is an internal-error finding, as in a model thread.
   const CheckFailureHandler outer = set_check_failure_handler(&throw_model_check_failure);
