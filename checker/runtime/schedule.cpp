@@ -46,7 +46,7 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
   policy_ = &policy;
   enabled_list_mask_ = policy.wants_enabled_list() ? ~0U : 0U;
   policy.begin_execution();
-  start_thread("main", nullptr, &program.main);
+  start_main(program.main);
   to_start_mask_ = 1U;  // main
   dispatch();           // on the host: returns once the execution has ended
   outcome_.steps = step_;
@@ -234,11 +234,14 @@ void Executor::end_thread(ThreadState& th) {
 void Executor::unwind_all() {
   // On the host: each unfinished thread is switched to, throws Unwind from
   // its pending announcement, ends, and (unwinding_) switches back here.
+  // The started, unfinished threads are those in the run-state masks (a
+  // thread is in one of them from its start to its end), in thread order;
+  // unwinding one changes no other.
   unwinding_ = true;
-  for (uint32_t t = 0; t < thread_count_; ++t) {
-    ThreadState& th = *threads_[t];
-    if (th.started && !th.finished) switch_to(t);
-    CHECK_MSG(th.finished, "a model thread did not unwind");
+  for (uint32_t m = ready_mask_ | may_wait_mask_ | joining_mask_; m != 0; m &= m - 1) {
+    const auto t = static_cast<uint32_t>(std::countr_zero(m));
+    switch_to(t);
+    CHECK_MSG(threads_[t]->finished, "a model thread did not unwind");
   }
   unwinding_ = false;
 }
