@@ -114,9 +114,8 @@ void Executor::reset() {
   if (config_.recording) trace_ = Trace{};
 }
 
-[[gnu::always_inline]] inline uint32_t Executor::start_thread(
-    std::string_view name, std::function<void(Env&)>&& body,
-    const std::function<void(Env&)>* borrowed) {
+uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>&& body,
+                                const std::function<void(Env&)>* borrowed) {
   const uint32_t id = thread_count_++;
   CHECK(id < kMaxThreads);
   if (threads_.size() <= id) [[unlikely]] {
@@ -147,10 +146,6 @@ void Executor::reset() {
     trace_.thread_names.push_back(th.name);
   }
   return id;
-}
-
-void Executor::start_main(const std::function<void(Env&)>& body) {
-  start_thread("main", nullptr, &body);
 }
 
 bool Executor::pending_enabled(const ThreadState& th) const {

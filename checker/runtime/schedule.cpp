@@ -46,7 +46,7 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
   policy_ = &policy;
   enabled_list_mask_ = policy.wants_enabled_list() ? ~0U : 0U;
   policy.begin_execution();
-  start_main(program.main);
+  start_thread("main", nullptr, &program.main);
   to_start_mask_ = 1U;  // main
   dispatch();           // on the host: returns once the execution has ended
   outcome_.steps = step_;
