@@ -6,13 +6,42 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "checker/explore/event_key.hpp"
 #include "checker/support/check.hpp"
+#include "checker/support/grown_at.hpp"
 #include "checker/support/same_text.hpp"
 
 namespace protmc::checker {
+
+namespace {
+
+// The conservative key of an announced operation (Executor::pending_key).
+template <class Op>
+uint64_t announced_key(uint32_t thread, const Op& op) {
+  if constexpr (std::is_same_v<Op, LoadOp>) {
+    return make_key(thread, KeyKind::kRead, op.var.index);
+  } else if constexpr (std::is_same_v<Op, StoreOp> || std::is_same_v<Op, RmwOperation> ||
+                       std::is_same_v<Op, CasOp>) {
+    return make_key(thread, KeyKind::kWrite, op.var.index);
+  } else if constexpr (std::is_same_v<Op, LockOp> || std::is_same_v<Op, TryLockOp>) {
+    return make_key(
+        thread, op.mode == LockMode::kShared ? KeyKind::kAcquireShared : KeyKind::kAcquireExclusive,
+        op.lock.index);
+  } else if constexpr (std::is_same_v<Op, UnlockOp>) {
+    return make_key(
+        thread, op.mode == LockMode::kShared ? KeyKind::kReleaseShared : KeyKind::kReleaseExclusive,
+        op.lock.index);
+  } else if constexpr (std::is_same_v<Op, JoinOp>) {
+    return make_key(thread, KeyKind::kJoin, op.thread.index);
+  } else {
+    return make_key(thread, KeyKind::kLocal, 0);
+  }
+}
+
+}  // namespace
 
 Executor::Executor(Config config) : config_(config) {}
 
@@ -40,7 +69,7 @@ std::size_t Executor::retained_bytes() const {
                       races_.retained_bytes();
   for (const auto& th : threads_) {
     total += sizeof(ThreadState) + th->name.capacity() + bytes(th->pending_notes) +
-             bytes(th->joiners) + bytes(th->functions) + bytes(th->held);
+             bytes(th->functions) + bytes(th->held);
   }
   for (const std::string& name : interned_names_) total += sizeof(name) + name.capacity();
   return total;
@@ -51,12 +80,10 @@ void Executor::reset() {
     ThreadState& th = *threads_[i];
     th.started = false;
     th.finished = false;
+    // Every thread of the last run ended (unwind_all), which emptied its
+    // held locks (run_body) and its joiners (end_thread).
     th.functions.clear();
-    th.held.clear();
     th.body = nullptr;
-    th.pending_notes.clear();
-    th.joiners.clear();
-    th.last_event = UINT32_MAX;
     th.last_spin = UINT32_MAX;
     th.queued = false;
   }
@@ -67,6 +94,7 @@ void Executor::reset() {
   current_ = 0;
   scheduler_current_ = 0;
   running_ = kHost;
+  running_strand_ = &host_;
   // The detector touched only the variables and locks of the last execution.
   races_.reset(static_cast<uint32_t>(vars_.size()), static_cast<uint32_t>(locks_.size()));
   vars_.clear();
@@ -110,7 +138,13 @@ uint32_t Executor::start_thread(std::string_view name, std::function<void(Env&)>
   if (!th.strand.has_stack()) th.strand.start(stacks_.acquire(), &Executor::thread_entry, &th);
   if (config_.probe != nullptr && th.interned_name == nullptr)
     th.interned_name = &*interned_names_.insert(th.name).first;
-  if (config_.recording) trace_.thread_names.push_back(th.name);
+  if (config_.recording) {
+    // Only a recording run writes and reads these (record_event, annotate):
+    // a slot's are reset when a recording run starts a thread in it.
+    th.pending_notes.clear();
+    th.last_event = UINT32_MAX;
+    trace_.thread_names.push_back(th.name);
+  }
   return id;
 }
 
@@ -126,40 +160,6 @@ bool Executor::pending_enabled(const ThreadState& th) const {
   // thread has ended (the scan skips joining_mask_).
   if (std::holds_alternative<JoinOp>(th.pending)) return false;
   return true;
-}
-
-uint32_t Executor::pending_arity(uint32_t thread) const {
-  const auto* op = std::get_if<ChooseOp>(&threads_[thread]->pending);
-  return op == nullptr ? 0 : op->arity;
-}
-
-uint64_t Executor::pending_key(uint32_t thread) const {
-  const ThreadState& th = *threads_[thread];
-  auto lock_kind = [](LockMode mode) {
-    return mode == LockMode::kShared ? KeyKind::kAcquireShared : KeyKind::kAcquireExclusive;
-  };
-  return std::visit(
-      [&](const auto& op) -> uint64_t {
-        using T = std::decay_t<decltype(op)>;
-        if constexpr (std::is_same_v<T, LoadOp>) {
-          return make_key(thread, KeyKind::kRead, op.var.index);
-        } else if constexpr (std::is_same_v<T, StoreOp> || std::is_same_v<T, RmwOperation> ||
-                             std::is_same_v<T, CasOp>) {
-          return make_key(thread, KeyKind::kWrite, op.var.index);
-        } else if constexpr (std::is_same_v<T, LockOp> || std::is_same_v<T, TryLockOp>) {
-          return make_key(thread, lock_kind(op.mode), op.lock.index);
-        } else if constexpr (std::is_same_v<T, UnlockOp>) {
-          return make_key(
-              thread,
-              op.mode == LockMode::kShared ? KeyKind::kReleaseShared : KeyKind::kReleaseExclusive,
-              op.lock.index);
-        } else if constexpr (std::is_same_v<T, JoinOp>) {
-          return make_key(thread, KeyKind::kJoin, op.thread.index);
-        } else {
-          return make_key(thread, KeyKind::kLocal, 0);
-        }
-      },
-      th.pending);
 }
 
 // --- Env: objects -----------------------------------------------------------
@@ -208,7 +208,14 @@ void Executor::announce(const Op& op) {
     if (std::uncaught_exceptions() > 0) return;
     throw Unwind{};
   }
-  current().pending.template emplace<Op>(op);
+  ThreadState& th = current();
+  th.pending.template emplace<Op>(op);
+  th.pending_key = announced_key(current_, op);
+  if constexpr (std::is_same_v<Op, ChooseOp>) {
+    th.pending_arity = op.arity;
+  } else {
+    th.pending_arity = 0;
+  }
   constexpr std::size_t kIndex = Operation(std::in_place_type<Op>).index();
   set_run_state(current_, kIndex);
   set_check_failure_handler(nullptr);  // the scheduler is not model code
@@ -296,8 +303,15 @@ void Executor::join(ThreadId thread) {
   CHECK(thread.index < thread_count_);
   const uint32_t self = current_;
   // Wait (disabled, not a step) until the thread has ended.
-  if (!threads_[thread.index]->finished) {
-    threads_[thread.index]->joiners.push_back(self);
+  ThreadState& target = *threads_[thread.index];
+  if (!target.finished) {
+    threads_[self]->next_joiner = kNoThread;
+    if (target.last_joiner == kNoThread) {
+      target.first_joiner = self;
+    } else {
+      threads_[target.last_joiner]->next_joiner = self;
+    }
+    target.last_joiner = self;
     announce(JoinOp{thread});
   }
   if (config_.detectors.data_races) races_.on_join(self, thread.index);
@@ -323,7 +337,7 @@ void Executor::fail(std::string_view property, std::string message) {
 }
 
 void Executor::push_function(const char* name) {
-  current().functions.push_back(name);
+  append(current().functions, name);
   if (config_.probe != nullptr) config_.probe->function.store(name, std::memory_order_relaxed);
 }
 

@@ -7,6 +7,7 @@
 #include "checker/runtime/executor.hpp"
 #include "checker/runtime/op_names.hpp"
 #include "checker/support/check.hpp"
+#include "checker/support/grown_at.hpp"
 
 namespace protmc::checker {
 
@@ -223,8 +224,8 @@ bool Executor::perform(const Decision& decision, SchedulingPolicy& policy) {
     wrote_watched = e.access.is_write && vars_[e.access.var].watched;
   }
 
-  schedule_.choices.push_back(Choice{t, decision.value});
-  keys_.push_back(e.record.key);
+  append(schedule_.choices, Choice{t, decision.value});
+  append(keys_, e.record.key);
   if (config_.recording) {
     record_event(th, th.pending, e.record.key, e.shown_value);
     if (e.record.queued) trace_.events.back().operation += " (waits: queued behind the holders)";

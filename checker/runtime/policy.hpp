@@ -26,7 +26,9 @@ static_assert(kMaxThreads <= 32, "SchedulingPoint::enabled_mask has a bit per th
 
 struct SchedulingPoint {
   uint32_t step = 0;
-  std::span<const uint32_t> enabled;  // ascending thread indices
+  // Ascending thread indices; empty for a policy whose wants_enabled_list()
+  // is false (it reads enabled_mask).
+  std::span<const uint32_t> enabled;
   const Executor* executor = nullptr;
   uint32_t enabled_mask = 0;  // the same set, bit t for thread t
   // O(1): whether `thread` is enabled here.
@@ -64,6 +66,10 @@ class SchedulingPolicy {
   virtual void begin_execution() = 0;
   // nullopt: every enabled thread is asleep (the execution is sleep-set blocked).
   virtual std::optional<Decision> pick(const SchedulingPoint& point) = 0;
+  // Whether pick() reads SchedulingPoint::enabled; a policy that needs only
+  // enabled_mask says false and saves the executor building the list at every
+  // step. Asked once per execution, before begin_execution().
+  [[nodiscard]] virtual bool wants_enabled_list() const { return true; }
   // After a step was performed (before the thread runs on).
   virtual void on_step(const StepRecord& record) = 0;
   // Thread `parent` created thread `child` (not a step: see executor.hpp).

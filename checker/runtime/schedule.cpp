@@ -44,6 +44,7 @@ void Executor::throw_model_check_failure(const char* file, int line, const char*
 ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy) {
   reset();
   policy_ = &policy;
+  enabled_list_mask_ = policy.wants_enabled_list() ? ~0U : 0U;
   policy.begin_execution();
   start_thread("main", nullptr, &program.main);
   to_start_mask_ = 1U;  // main
@@ -53,6 +54,24 @@ ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy)
   for (const VarState& v : vars_) final_values_.push_back(v.value);
   unwind_all();
   return std::move(outcome_);
+}
+
+// Out of line: inlined into dispatch, it costs more than the call (its saved registers).
+void Executor::switch_to(uint32_t next) {
+  Strand& from = *running_strand_;
+  running_ = next;
+  if (next == kHost) {
+    current_ = scheduler_current_;
+    running_strand_ = &host_;
+    Strand::switch_to(from, host_);
+    return;
+  }
+  current_ = next;
+  publish_progress(next);
+  Strand& to = threads_[next]->strand;
+  running_strand_ = &to;
+  Strand::switch_to(from, to);
+  // Back on `from`'s stack: whoever switched here set running_ and current_.
 }
 
 void Executor::dispatch() {
@@ -75,20 +94,6 @@ void Executor::publish_progress_to(ProgressProbe& probe, uint32_t thread) {
                        std::memory_order_relaxed);
   probe.step.store(step_, std::memory_order_relaxed);
   probe.beat();
-}
-
-void Executor::switch_to(uint32_t next) {
-  Strand& from = running_ == kHost ? host_ : threads_[running_]->strand;
-  running_ = next;
-  if (next == kHost) {
-    current_ = scheduler_current_;
-    Strand::switch_to(from, host_);
-    return;
-  }
-  current_ = next;
-  publish_progress(next);
-  Strand::switch_to(from, threads_[next]->strand);
-  // Back on `from`'s stack: whoever switched here set running_ and current_.
 }
 
 inline uint32_t Executor::next_to_run() {
@@ -125,10 +130,10 @@ uint32_t Executor::next_step() {
       if (pending_enabled(*threads_[t])) enabled_mask |= 1U << t;
     }
     uint32_t enabled = 0;
-    for (uint32_t m = enabled_mask; m != 0; m &= m - 1)
+    for (uint32_t m = enabled_mask & enabled_list_mask_; m != 0; m &= m - 1)
       enabled_[enabled++] = static_cast<uint32_t>(std::countr_zero(m));  // ascending
     enabled_mask_ = enabled_mask;
-    if (enabled == 0) {
+    if (enabled_mask == 0) {
       if ((ready_mask_ | may_wait_mask_ | joining_mask_) == 0) {  // every thread has ended
         outcome_.end = ExecutionEnd::kFinished;
         check_invariants();
@@ -214,11 +219,12 @@ void Executor::run_body(ThreadState& th) {
 
 void Executor::end_thread(ThreadState& th) {
   th.finished = true;
-  for (const uint32_t joiner : th.joiners) {
+  for (uint32_t joiner = th.first_joiner; joiner != kNoThread;
+       joiner = threads_[joiner]->next_joiner) {
     CHECK(joiners_tail_ - joiners_head_ < kMaxThreads);
     ready_joiners_[joiners_tail_++ % kMaxThreads] = joiner;
   }
-  th.joiners.clear();
+  th.first_joiner = th.last_joiner = kNoThread;
   const uint32_t bit = 1U << th.id;
   ready_mask_ &= ~bit;
   may_wait_mask_ &= ~bit;
@@ -228,16 +234,19 @@ void Executor::end_thread(ThreadState& th) {
 void Executor::unwind_all() {
   // On the host: each unfinished thread is switched to, throws Unwind from
   // its pending announcement, ends, and (unwinding_) switches back here.
+  // The started, unfinished threads are those in the run-state masks (a
+  // thread is in one of them from its start to its end), in thread order;
+  // unwinding one changes no other.
   unwinding_ = true;
-  for (uint32_t t = 0; t < thread_count_; ++t) {
-    ThreadState& th = *threads_[t];
-    if (th.started && !th.finished) switch_to(t);
-    CHECK_MSG(th.finished, "a model thread did not unwind");
+  for (uint32_t m = ready_mask_ | may_wait_mask_ | joining_mask_; m != 0; m &= m - 1) {
+    const auto t = static_cast<uint32_t>(std::countr_zero(m));
+    switch_to(t);
+    CHECK_MSG(threads_[t]->finished, "a model thread did not unwind");
   }
   unwinding_ = false;
 }
 
-void Executor::check_invariants() {
+void Executor::run_invariants() {
   // Invariants are model code run by the scheduler: a CHECK or an exception
   // in one is an internal-error finding, as in a model thread.
   const CheckFailureHandler outer = set_check_failure_handler(&throw_model_check_failure);

@@ -1,4 +1,5 @@
-// Lazily grown tables indexed by a small handle (VarId, LockId).
+// Lazily grown tables indexed by a small handle (VarId, LockId), and
+// appends whose growth is out of line.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,22 @@ template <class T>
   if (index >= table.size()) [[unlikely]]
     grow_to_hold(table, index);
   return table[index];
+}
+
+template <class T>
+[[gnu::noinline, gnu::cold]] void grow_for_append(std::vector<T>& table) {
+  table.reserve(table.empty() ? 8 : 2 * table.capacity());
+}
+
+// table.push_back(value) for a hot path: amortised O(1), with the growth out
+// of line so that the caller keeps no reallocation code (and no registers
+// saved for it) inline.
+template <class T>
+[[gnu::always_inline]] inline void append(std::vector<T>& table, const T& value) {
+  if (table.size() == table.capacity()) [[unlikely]]
+    grow_for_append(table);
+  if (table.size() == table.capacity()) __builtin_unreachable();  // drops push_back's growth
+  table.push_back(value);
 }
 
 }  // namespace protmc::checker
