@@ -40,6 +40,8 @@ class DporPolicy final : public SchedulingPolicy {
   [[nodiscard]] std::size_t retained_bytes() const;
   void begin_execution() override;
   std::optional<Decision> pick(const SchedulingPoint& point) override;
+  // pick() reads only the enabled mask.
+  [[nodiscard]] bool wants_enabled_list() const override { return false; }
   void on_step(const StepRecord& record) override;
   void on_spawn(uint32_t parent, uint32_t child) override;
   void on_join(uint32_t joiner, uint32_t joined) override;
