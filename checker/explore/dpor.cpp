@@ -55,15 +55,24 @@ void DporPolicy::reset() {
   locks_.clear();
 }
 
-std::size_t DporPolicy::retained_bytes() const {
+void DporPolicy::drop_nodes_past(std::size_t nodes) {
+  if (stack_.size() > nodes)
+    stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(nodes), stack_.end());
+  depth_ = std::min(depth_, nodes);
+}
+
+bool DporPolicy::retains_at_most(std::size_t limit) const {
+  // The arrays first: after a long execution they alone exceed the limit,
+  // and the walk over every node's buffers (megabytes then) is skipped.
   std::size_t bytes = stack_.capacity() * sizeof(Node) + events_.capacity() * sizeof(Event) +
                       clocks_.capacity() * sizeof(uint32_t) +
-                      thread_clock_.capacity() * sizeof(Clock) + next_subtree_.capacity_bytes();
-  bytes += sleep_pool_.capacity_bytes();
+                      thread_clock_.capacity() * sizeof(Clock) + next_subtree_.capacity_bytes() +
+                      sleep_pool_.capacity_bytes();
   for (const Node& node : stack_) {
+    if (bytes > limit) return false;
     bytes += node.wut.capacity_bytes() + node.done.keys.capacity() * sizeof(uint64_t);
   }
-  return bytes;
+  return bytes <= limit;
 }
 
 void DporPolicy::begin_execution() {

@@ -36,8 +36,15 @@ class DporPolicy final : public SchedulingPolicy {
   // Back to the state of a new policy for a new exploration, keeping the
   // buffers (node stack, wakeup-tree arenas, event and clock arrays).
   void reset();
-  // Heap bytes the buffers hold, for a cache deciding whether to keep it.
-  [[nodiscard]] std::size_t retained_bytes() const;
+  // Destroys the nodes past the first `nodes` (with their wakeup-tree
+  // arenas), keeping the node array's capacity: for a cache, so that a kept
+  // policy's node walk (retains_at_most) and buffers stay bounded after a
+  // long execution. Only between explorations (reset() follows).
+  void drop_nodes_past(std::size_t nodes);
+  // Whether the buffers hold at most `limit` heap bytes, for a cache
+  // deciding whether to keep it. O(nodes) at worst, O(1) when the arrays
+  // alone are over the limit.
+  [[nodiscard]] bool retains_at_most(std::size_t limit) const;
   void begin_execution() override;
   std::optional<Decision> pick(const SchedulingPoint& point) override;
   // pick() reads only the enabled mask.

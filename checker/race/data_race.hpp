@@ -10,8 +10,9 @@
 // Deferred until needed: by KCSAN's rule no race can be reported before an
 // execution's first plain access, so until then the detector only logs what
 // happens (spawns, joins, lock operations, marked and atomic accesses), in
-// O(1) each, and at the first plain access replays the log into its clocks
-// and runs eagerly for the rest of the execution. An execution without plain
+// O(1) each, and at the first plain access (or once the log holds
+// kMaxDeferred events, to bound its memory in long executions) replays the
+// log into its clocks and runs eagerly for the rest of the execution. An execution without plain
 // accesses, like most of a READ_ONCE/WRITE_ONCE model's, costs one append
 // per event. Results are exactly those of the eager detector.
 //
@@ -76,28 +77,28 @@ class DataRaceDetector {
   void on_spawn(uint32_t parent, uint32_t child) {
     CHECK(child < kMaxThreads);
     if (deferred_) {
-      log_.push_back(SpawnEvent{parent, child});
+      defer(SpawnEvent{parent, child});
     } else {
       apply(SpawnEvent{parent, child});
     }
   }
   void on_join(uint32_t joiner, uint32_t joined) {
     if (deferred_) {
-      log_.push_back(JoinEvent{joiner, joined});
+      defer(JoinEvent{joiner, joined});
     } else {
       apply(JoinEvent{joiner, joined});
     }
   }
   void on_acquire(uint32_t thread, uint32_t lock, LockMode mode) {
     if (deferred_) {
-      log_.push_back(AcquireEvent{thread, lock, mode});
+      defer(AcquireEvent{thread, lock, mode});
     } else {
       apply(AcquireEvent{thread, lock, mode});
     }
   }
   void on_release(uint32_t thread, uint32_t lock, LockMode mode) {
     if (deferred_) {
-      log_.push_back(ReleaseEvent{thread, lock, mode});
+      defer(ReleaseEvent{thread, lock, mode});
     } else {
       apply(ReleaseEvent{thread, lock, mode});
     }
@@ -108,7 +109,7 @@ class DataRaceDetector {
   std::optional<RaceHit> on_access(uint32_t thread, MemoryAccess access, uint32_t step) {
     if (deferred_) {
       if (access.access != Access::kPlain) {
-        log_.push_back(AccessEvent{thread, access, step});
+        defer(AccessEvent{thread, access, step});
         return std::nullopt;  // marked or atomic, after only such accesses: no race
       }
       catch_up();
@@ -143,6 +144,15 @@ class DataRaceDetector {
   };
   using SyncEvent = std::variant<SpawnEvent, JoinEvent, AcquireEvent, ReleaseEvent, AccessEvent>;
 
+  // Logs an event while deferred. A long execution without plain accesses
+  // turns eager after kMaxDeferred events, so that the log stays small
+  // (memory, and cache) whatever the execution's length.
+  static constexpr std::size_t kMaxDeferred = 4096;
+  void defer(const SyncEvent& event) {
+    log_.push_back(event);
+    if (log_.size() >= kMaxDeferred) [[unlikely]]
+      catch_up();
+  }
   // Clears the clocks and histories, replays the log into them and turns eager.
   void catch_up();
   // Back to a new detector's state: clears the thread clocks in use and the
