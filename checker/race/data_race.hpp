@@ -76,32 +76,14 @@ class DataRaceDetector {
   [[nodiscard]] std::size_t retained_bytes() const;
   void on_spawn(uint32_t parent, uint32_t child) {
     CHECK(child < kMaxThreads);
-    if (deferred_) {
-      defer(SpawnEvent{parent, child});
-    } else {
-      apply(SpawnEvent{parent, child});
-    }
+    record(SpawnEvent{parent, child});
   }
-  void on_join(uint32_t joiner, uint32_t joined) {
-    if (deferred_) {
-      defer(JoinEvent{joiner, joined});
-    } else {
-      apply(JoinEvent{joiner, joined});
-    }
-  }
+  void on_join(uint32_t joiner, uint32_t joined) { record(JoinEvent{joiner, joined}); }
   void on_acquire(uint32_t thread, uint32_t lock, LockMode mode) {
-    if (deferred_) {
-      defer(AcquireEvent{thread, lock, mode});
-    } else {
-      apply(AcquireEvent{thread, lock, mode});
-    }
+    record(AcquireEvent{thread, lock, mode});
   }
   void on_release(uint32_t thread, uint32_t lock, LockMode mode) {
-    if (deferred_) {
-      defer(ReleaseEvent{thread, lock, mode});
-    } else {
-      apply(ReleaseEvent{thread, lock, mode});
-    }
+    record(ReleaseEvent{thread, lock, mode});
   }
   // A load, store or read-modify-write (is_read && is_write) by `thread` at
   // `step`. Returns the earlier access it races with, if any (the first in
@@ -152,6 +134,15 @@ class DataRaceDetector {
     log_.push_back(event);
     if (log_.size() >= kMaxDeferred) [[unlikely]]
       catch_up();
+  }
+  // A synchronisation event: logged while deferred, applied at once otherwise.
+  template <class Event>
+  void record(const Event& event) {
+    if (deferred_) {
+      defer(event);
+    } else {
+      apply(event);
+    }
   }
   // Clears the clocks and histories, replays the log into them and turns eager.
   void catch_up();
