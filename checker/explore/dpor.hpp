@@ -172,11 +172,12 @@ class DporPolicy final : public SchedulingPolicy {
   // The races of a new event (executed at `pos`, or pending when pos == -1)
   // with the clock `clock` before its own dependencies are joined. Joins the
   // dependencies into `clock` and updates the object histories when pos >= 0.
+  // Every kind but a read (analyse_read).
   void analyse(const StepRecord& record, Clock& clock, int32_t pos, bool detect);
-  // Records read `pos` by `thread` as the thread's latest since the last write.
-  [[gnu::always_inline]] inline void add_read(VarHistory& h, int32_t pos, uint32_t thread);
   // The same for an executed read (pos >= 0), the commonest step.
   void analyse_read(const StepRecord& record, Clock& clock, int32_t pos, bool detect);
+  // Records read `pos` by `thread` as the thread's latest since the last write.
+  [[gnu::always_inline]] inline void add_read(VarHistory& h, int32_t pos, uint32_t thread);
   void race(int32_t earlier, const WakeupEvent& later, int32_t later_pos);
   // The history of a variable or lock, growing the table on first use.
   VarHistory& var(uint32_t index) { return grown_at(vars_, index); }
