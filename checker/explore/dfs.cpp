@@ -1,6 +1,7 @@
 #include "checker/explore/dfs.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include "checker/runtime/executor.hpp"
 #include "checker/support/check.hpp"
@@ -19,15 +20,14 @@ std::optional<Decision> DfsPolicy::pick(const SchedulingPoint& point) {
   const Alternative* parent = stack_.empty() ? nullptr : &arena_[stack_.back().current];
   const uint32_t previous = parent != nullptr ? parent->decision.thread : 0;
   const uint32_t so_far = parent != nullptr ? parent->preemptions : 0;
-  const bool previous_enabled =
-      parent != nullptr &&
-      std::find(point.enabled.begin(), point.enabled.end(), previous) != point.enabled.end();
+  const bool previous_enabled = parent != nullptr && point.is_enabled(previous);
   Node node;
   node.begin = node.current = static_cast<uint32_t>(arena_.size());
   // Under a bound the running thread goes first, so non-preemptive schedules come first.
   const bool bounded = preemption_bound_ != UINT32_MAX;
   for (int pass = 0; pass < 2; ++pass) {
-    for (uint32_t t : point.enabled) {
+    for (uint32_t m = point.enabled_mask; m != 0; m &= m - 1) {
+      const auto t = static_cast<uint32_t>(std::countr_zero(m));
       const bool is_previous = previous_enabled && t == previous;
       if (bounded && (pass == 0) != is_previous) continue;
       if (!bounded && pass == 1) continue;

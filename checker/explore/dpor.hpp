@@ -47,8 +47,6 @@ class DporPolicy final : public SchedulingPolicy {
   [[nodiscard]] bool retains_at_most(std::size_t limit) const;
   void begin_execution() override;
   std::optional<Decision> pick(const SchedulingPoint& point) override;
-  // pick() reads only the enabled mask.
-  [[nodiscard]] bool wants_enabled_list() const override { return false; }
   void on_step(const StepRecord& record) override;
   void on_spawn(uint32_t parent, uint32_t child) override;
   void on_join(uint32_t joiner, uint32_t joined) override;

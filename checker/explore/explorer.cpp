@@ -103,7 +103,7 @@ class ReplayPolicy final : public SchedulingPolicy {
             (enabled ? " cannot choose value " + std::to_string(c.value) : " is not enabled");
       }
     }
-    return Decision{point.enabled.front(), 0};
+    return Decision{point.lowest_enabled(), 0};
   }
   void on_step(const StepRecord& /*record*/) override {}
   void on_blocked_at_end(uint32_t /*thread*/, uint64_t /*pending_key*/) override {}

@@ -1,6 +1,7 @@
 #include "checker/explore/sampling.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include "checker/runtime/executor.hpp"
 
@@ -13,7 +14,10 @@ uint32_t uniform(std::mt19937_64& rng, uint32_t n) {
 }  // namespace
 
 std::optional<Decision> RandomPolicy::pick(const SchedulingPoint& point) {
-  const uint32_t t = point.enabled[uniform(rng_, static_cast<uint32_t>(point.enabled.size()))];
+  // The k-th enabled thread in ascending order.
+  uint32_t m = point.enabled_mask;
+  for (uint32_t k = uniform(rng_, static_cast<uint32_t>(std::popcount(m))); k > 0; --k) m &= m - 1;
+  const auto t = static_cast<uint32_t>(std::countr_zero(m));
   const uint32_t arity = point.executor->pending_arity(t);
   return Decision{t, arity > 1 ? uniform(rng_, arity) : 0};
 }
@@ -34,9 +38,14 @@ std::optional<Decision> PctPolicy::pick(const SchedulingPoint& point) {
     // Initial priorities are above every change-point priority (< depth).
     priority_.push_back(depth_ + (rng_() >> 16));
   }
+  // The enabled thread of highest priority; on a tie the lowest-numbered.
   auto best = [&] {
-    return *std::max_element(point.enabled.begin(), point.enabled.end(),
-                             [&](uint32_t a, uint32_t b) { return priority_[a] < priority_[b]; });
+    uint32_t chosen = point.lowest_enabled();
+    for (uint32_t m = point.enabled_mask & (point.enabled_mask - 1); m != 0; m &= m - 1) {
+      const auto t = static_cast<uint32_t>(std::countr_zero(m));
+      if (priority_[chosen] < priority_[t]) chosen = t;
+    }
+    return chosen;
   };
   uint32_t t = best();
   while (changes_done_ < change_points_.size() && change_points_[changes_done_] <= steps_) {

@@ -326,12 +326,7 @@ class Executor final : public Env {
   std::vector<VarState> vars_;
   std::vector<LockState> locks_;
   std::vector<std::pair<std::string, Invariant>> invariants_;
-  // The enabled threads at the scheduling point, ascending (filled only when enabled_list_mask_ is
-  // set).
-  std::array<uint32_t, kMaxThreads> enabled_{};
-  uint32_t enabled_mask_ = 0;  // the same set as a bit mask
-  // ~0 when the running policy wants_enabled_list() (enabled_ is filled), else 0.
-  uint32_t enabled_list_mask_ = ~0U;
+  uint32_t enabled_mask_ = 0;  // the enabled threads at the scheduling point, bit t for thread t
   SchedulingPolicy* policy_ = nullptr;  // of the running execution
   // Threads spawned but not yet run to their first announcement, as a bit
   // mask; the scheduler runs them (next_to_run) before its next decision, in

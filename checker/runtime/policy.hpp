@@ -6,9 +6,9 @@
 // indices and event keys (checker/explore/event_key.hpp), never model state.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <optional>
-#include <span>
 
 #include "checker/support/ids.hpp"
 
@@ -24,16 +24,19 @@ struct Decision {
 // What the policy may ask about the threads at a scheduling point.
 static_assert(kMaxThreads <= 32, "SchedulingPoint::enabled_mask has a bit per thread");
 
+// The enabled threads are a bit mask (bit t for thread t), never empty:
+// policies visit them in ascending order by clearing the lowest bit.
 struct SchedulingPoint {
   uint32_t step = 0;
-  // Ascending thread indices; empty for a policy whose wants_enabled_list()
-  // is false (it reads enabled_mask).
-  std::span<const uint32_t> enabled;
   const Executor* executor = nullptr;
-  uint32_t enabled_mask = 0;  // the same set, bit t for thread t
+  uint32_t enabled_mask = 0;
   // O(1): whether `thread` is enabled here.
   [[nodiscard]] bool is_enabled(uint32_t thread) const {
     return thread < kMaxThreads && ((enabled_mask >> thread) & 1U) != 0;
+  }
+  // O(1): the lowest-numbered enabled thread.
+  [[nodiscard]] uint32_t lowest_enabled() const {
+    return static_cast<uint32_t>(std::countr_zero(enabled_mask));
   }
 };
 
@@ -66,10 +69,6 @@ class SchedulingPolicy {
   virtual void begin_execution() = 0;
   // nullopt: every enabled thread is asleep (the execution is sleep-set blocked).
   virtual std::optional<Decision> pick(const SchedulingPoint& point) = 0;
-  // Whether pick() reads SchedulingPoint::enabled; a policy that needs only
-  // enabled_mask says false and saves the executor building the list at every
-  // step. Asked once per execution, before begin_execution().
-  [[nodiscard]] virtual bool wants_enabled_list() const { return true; }
   // After a step was performed (before the thread runs on).
   virtual void on_step(const StepRecord& record) = 0;
   // Thread `parent` created thread `child` (not a step: see executor.hpp).

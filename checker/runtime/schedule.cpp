@@ -44,7 +44,6 @@ void Executor::throw_model_check_failure(const char* file, int line, const char*
 ExecutionOutcome Executor::run(const Program& program, SchedulingPolicy& policy) {
   reset();
   policy_ = &policy;
-  enabled_list_mask_ = policy.wants_enabled_list() ? ~0U : 0U;
   policy.begin_execution();
   start_thread("main", nullptr, &program.main);
   to_start_mask_ = 1U;  // main
@@ -129,9 +128,6 @@ uint32_t Executor::next_step() {
       const auto t = static_cast<uint32_t>(std::countr_zero(m));
       if (pending_enabled(*threads_[t])) enabled_mask |= 1U << t;
     }
-    uint32_t enabled = 0;
-    for (uint32_t m = enabled_mask & enabled_list_mask_; m != 0; m &= m - 1)
-      enabled_[enabled++] = static_cast<uint32_t>(std::countr_zero(m));  // ascending
     enabled_mask_ = enabled_mask;
     if (enabled_mask == 0) {
       if ((ready_mask_ | may_wait_mask_ | joining_mask_) == 0) {  // every thread has ended
@@ -148,8 +144,8 @@ uint32_t Executor::next_step() {
       report_livelock();
       return kHost;
     }
-    const std::optional<Decision> decision = policy_->pick(SchedulingPoint{
-        step_, std::span<const uint32_t>(enabled_.data(), enabled), this, enabled_mask});
+    const std::optional<Decision> decision =
+        policy_->pick(SchedulingPoint{step_, this, enabled_mask});
     if (!decision) {
       outcome_.end = ExecutionEnd::kSleepBlocked;
       return kHost;
