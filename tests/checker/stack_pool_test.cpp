@@ -1,13 +1,13 @@
 // StackPool: stacks are reused within a pool and, once a pool ends, by the
 // next pool on the same OS thread (up to kCachedStacks), but never with the
 // wrong size and never across OS threads (the cache is per thread).
+#include "checker/runtime/stack_pool.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 #include <thread>
 #include <vector>
-
-#include "checker/runtime/stack_pool.hpp"
 
 namespace protmc::checker {
 namespace {
